@@ -1,0 +1,112 @@
+"""The `siyasa` command. Each subcommand is a thin wrapper over a typed library function."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+
+
+def _data_build(args: argparse.Namespace) -> int:
+    from .corpus import build
+
+    result = build(args.raw, args.out, seed=args.seed)
+    if result.errors:
+        for e in result.errors:
+            print(e, file=sys.stderr)
+        print(f"\n{len(result.errors)} error(s); nothing was written.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    counts = ", ".join(f"{k} {len(v)}" for k, v in result.splits.items())
+    print(f"wrote {args.out}/{{train,dev,test}}.jsonl: {counts} documents")
+    return 0
+
+
+def _data_check(args: argparse.Namespace) -> int:
+    from .markup import read_document
+
+    from collections import Counter
+
+    from .words import tokenize
+
+    n_err, n_words, tags = 0, 0, Counter()
+    for f in args.files:
+        rec, errs = read_document(f)
+        for e in errs:
+            print(e)
+        n_err += len(errs)
+        if rec is None:
+            continue
+        words = sum(1 for w in tokenize(rec["text"]) if w.text.isalnum())
+        n_words += words
+        tags.update(f"{s['label']}.{s['subtype']}" if s["subtype"] else s["label"] for s in rec["spans"])
+        if args.verbose:
+            print(f"{f}: ok, {words} words, {len(rec['spans'])} spans")
+    print(f"{len(args.files)} file(s), {n_err} error(s), {n_words} words, {sum(tags.values())} spans")
+    if args.verbose:
+        for label in ("ACTOR", "ROLE", "EVENT"):
+            sub = {k: v for k, v in sorted(tags.items()) if k.split(".")[0] == label}
+            print(f"  {label} {sum(sub.values())}: " + ", ".join(f"{k.split('.')[-1]} {v}" for k, v in sub.items()))
+    return EXIT_BAD_INPUT if n_err else 0
+
+
+def _data_validate(args: argparse.Namespace) -> int:
+    from .report import consistency_report
+    from .validation import validate_files
+
+    files = args.files or [str(Path(args.processed) / f"{s}.jsonl") for s in ("train", "dev", "test")]
+    errors = validate_files(files)
+    for e in errors:
+        print(e, file=sys.stderr)
+    if errors:
+        print(f"\n{len(errors)} violation(s) in {', '.join(files)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(consistency_report(files, max_examples=args.examples))
+    print(f"valid: {', '.join(files)}")
+    return 0
+
+
+def _data_stats(args: argparse.Namespace) -> int:
+    from .report import write_stats
+
+    table = write_stats(args.processed, args.card)
+    print(table)
+    print(f"\nupdated {args.card}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="siyasa", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="build, check, validate and describe the corpus")
+    dsub = data.add_subparsers(dest="data_command", required=True)
+    b = dsub.add_parser("build", help="compile data/raw into data/processed/{train,dev,test}.jsonl")
+    b.add_argument("--raw", default="data/raw")
+    b.add_argument("--out", default="data/processed")
+    b.add_argument("--seed", type=int, default=13, help="split seed (fixed: changing it reshuffles the splits)")
+    b.set_defaults(func=_data_build)
+    c = dsub.add_parser("check", help="check authoring files (markup and span rules) without building")
+    c.add_argument("files", nargs="+")
+    c.add_argument("-v", "--verbose", action="store_true")
+    c.set_defaults(func=_data_check)
+    v = dsub.add_parser("validate", help="validate canonical JSONL files and print a consistency report")
+    v.add_argument("files", nargs="*", help="JSONL files (default: the three processed splits)")
+    v.add_argument("--processed", default="data/processed")
+    v.add_argument("--examples", type=int, default=3, help="examples shown per report line")
+    v.set_defaults(func=_data_validate)
+    s = dsub.add_parser("stats", help="count spans per split, type and subtype; update the dataset card")
+    s.add_argument("--processed", default="data/processed")
+    s.add_argument("--card", default="data/README.md")
+    s.set_defaults(func=_data_stats)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Compile authoring files (data/raw/<topic>/<id>.txt) into the canonical splits, deterministically.
+
+Same input, byte-identical output: files are read in sorted order, records are written sorted by id
+with a fixed JSON layout, and the split is a pure function of (ids, topics, seed). If any file is
+invalid, nothing is written and every error is reported as `path:line:col: message`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .markup import MarkupError, read_document
+
+SPLITS = ("train", "dev", "test")
+
+
+@dataclass
+class BuildResult:
+    """What `build` did: the records per split (empty on error) and every error found."""
+
+    splits: dict[str, list[dict]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def raw_files(raw_dir: str | Path) -> list[Path]:
+    """All authoring files under raw_dir, in a stable order."""
+    return sorted(Path(raw_dir).glob("*/*.txt"))
+
+
+def compile_files(paths: list[Path]) -> tuple[list[dict], list[MarkupError | str]]:
+    """Parse every file; collect all errors, including ids repeated across files."""
+    records, errors = [], []
+    first_seen: dict[str, Path] = {}
+    for p in paths:
+        rec, errs = read_document(p)
+        errors.extend(errs)
+        if rec is None:
+            continue
+        if rec["id"] in first_seen:
+            errors.append(MarkupError(str(p), 1, 1, f"duplicate id {rec['id']!r}, also in {first_seen[rec['id']]}"))
+            continue
+        first_seen[rec["id"]] = p
+        records.append(rec)
+    return records, errors
+
+
+def assign_splits(records: list[dict], seed: int = 13, dev_every: int = 10) -> dict[str, list[dict]]:
+    """Split by document, stratified by topic: within each topic shuffle with a fixed seed, lay the
+    topics end to end, and send one document in `dev_every` to dev and one to test (about 80/10/10)."""
+    by_topic: dict[str, list[dict]] = defaultdict(list)
+    for r in records:
+        by_topic[r["meta"]["topic"]].append(r)
+    ordered: list[dict] = []
+    for topic in sorted(by_topic):
+        docs = sorted(by_topic[topic], key=lambda r: r["id"])
+        random.Random(f"{seed}:{topic}").shuffle(docs)
+        ordered.extend(docs)
+    out: dict[str, list[dict]] = {s: [] for s in SPLITS}
+    for pos, rec in enumerate(ordered):
+        slot = pos % dev_every
+        split = "dev" if slot == dev_every // 2 - 1 else "test" if slot == dev_every - 1 else "train"
+        out[split].append(rec)
+    return {s: sorted(v, key=lambda r: r["id"]) for s, v in out.items()}
+
+
+def dumps(record: dict) -> str:
+    """The one JSON layout of a canonical record (keys in spec order, UTF-8, no ASCII escapes)."""
+    ordered = {"id": record["id"], "text": record["text"], "spans": record["spans"], "meta": record["meta"]}
+    return json.dumps(ordered, ensure_ascii=False, separators=(", ", ": "))
+
+
+def build(raw_dir: str | Path, out_dir: str | Path, seed: int = 13) -> BuildResult:
+    """Compile raw_dir into out_dir/{train,dev,test}.jsonl, or write nothing and return the errors."""
+    paths = raw_files(raw_dir)
+    if not paths:
+        return BuildResult(errors=[f"{raw_dir}: no documents found (expected {raw_dir}/<topic>/<id>.txt)"])
+    records, errors = compile_files(paths)
+    if errors:
+        return BuildResult(errors=[str(e) for e in errors])
+    splits = assign_splits(records, seed)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, recs in splits.items():  # write to a temp file, then rename: never a half-written split
+        tmp = out / f".{name}.jsonl.tmp"
+        tmp.write_text("".join(dumps(r) + "\n" for r in recs), encoding="utf-8")
+        os.replace(tmp, out / f"{name}.jsonl")
+    return BuildResult(splits=splits)
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes (recorded with runs so data changes are visible)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

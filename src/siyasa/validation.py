@@ -1,0 +1,126 @@
+"""Rules of both specs, checked on canonical records (the compiler and the validator share them)."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .schema import Span, check_label
+from .words import is_punct, tokenize
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A rule violation inside one record: `offset` is a character index into its text, and `span`
+    the index of the offending span in record["spans"] when there is one."""
+
+    offset: int
+    message: str
+    span: int | None = None
+
+
+def check_record(record: dict) -> list[Problem]:
+    """Every per-document rule: text, labels, offsets, word boundaries, punctuation, nesting."""
+    problems: list[Problem] = []
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return [Problem(0, "empty text: a document needs at least one word")]
+    if unicodedata.normalize("NFC", text) != text:
+        problems.append(Problem(0, "text is not NFC-normalised"))
+    if not record.get("id"):
+        problems.append(Problem(0, "missing id"))
+    if not isinstance(record.get("meta"), dict) or not record["meta"].get("topic"):
+        problems.append(Problem(0, "meta.topic is required (it drives the split)"))
+
+    words = tokenize(text)
+    starts = {w.start: w for w in words}
+    ends = {w.end: w for w in words}
+    spans: list[tuple[int, Span]] = []
+    for k, d in enumerate(record.get("spans", [])):
+        try:
+            s = Span.from_dict(d)
+        except (KeyError, TypeError, ValueError):
+            problems.append(Problem(0, f"malformed span {d!r}: needs start, end, label, subtype", k))
+            continue
+        where = s.start if 0 <= s.start < len(text) else 0
+        msg = check_label(s.label, s.subtype)
+        if msg:
+            problems.append(Problem(where, msg, k))
+        if not (0 <= s.start < s.end <= len(text)):
+            problems.append(Problem(where, f"span offsets [{s.start}, {s.end}) out of range or empty (text has {len(text)} characters)", k))
+            continue
+        surface = text[s.start : s.end]
+        if s.start not in starts:
+            problems.append(Problem(s.start, f"{s.tag} span {surface!r} starts inside a word: attached clitics (و ب ل ال) go inside the span", k))
+        if s.end not in ends:
+            problems.append(Problem(s.start, f"{s.tag} span {surface!r} ends inside a word: spans cover whole words", k))
+        if s.start in starts and is_punct(starts[s.start].text) or s.end in ends and is_punct(ends[s.end].text):
+            problems.append(Problem(s.start, f"{s.tag} span {surface!r} begins or ends with punctuation: leave quotes and punctuation outside", k))
+        if "\n" in surface:
+            problems.append(Problem(s.start, f"{s.tag} span {surface!r} crosses a line break", k))
+        spans.append((k, s))
+    problems += _check_nesting(spans, text)
+    return sorted(problems, key=lambda p: p.offset)
+
+
+def _check_nesting(spans: list[tuple[int, Span]], text: str) -> list[Problem]:
+    """Only ACTOR may nest, only inside ROLE, one level deep; spans never cross or repeat."""
+    problems = []
+    ordered = sorted(spans, key=lambda ks: (ks[1].start, -ks[1].end))
+    for i, (_, a) in enumerate(ordered):
+        for k, b in ordered[i + 1 :]:
+            if b.start >= a.end:
+                break
+            sa, sb = text[a.start : a.end], text[b.start : b.end]
+            if (a.start, a.end) == (b.start, b.end):
+                problems.append(Problem(a.start, f"two spans over the same words {sa!r} ({a.tag}, {b.tag})", k))
+            elif b.end > a.end:
+                problems.append(Problem(b.start, f"crossing spans {sa!r} ({a.tag}) and {sb!r} ({b.tag})", k))
+            elif not (a.label == "ROLE" and b.label == "ACTOR"):
+                problems.append(Problem(b.start, f"forbidden nesting: {b.tag} {sb!r} inside {a.tag} {sa!r}; only ACTOR may nest, inside ROLE", k))
+    # one level deep: an ACTOR inside a ROLE cannot itself contain anything (checked above, since
+    # anything inside an ACTOR is a forbidden nesting), and a ROLE cannot sit inside anything.
+    return problems
+
+
+def read_jsonl(path: str | Path) -> Iterable[tuple[int, dict | None, str | None]]:
+    """Yield (line number, record, error) for each non-blank line of a JSONL file."""
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield n, None, f"invalid JSON: {e.msg} at column {e.colno}"
+                continue
+            if not isinstance(rec, dict):
+                yield n, None, "a record must be a JSON object"
+                continue
+            yield n, rec, None
+
+
+def validate_files(paths: list[str | Path]) -> list[str]:
+    """Check canonical JSONL files; returns every violation as `path:line: message` (empty if valid)."""
+    errors: list[str] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        if not Path(path).exists():
+            errors.append(f"{path}: file not found (run `make data` to build the splits)")
+            continue
+        for n, rec, err in read_jsonl(path):
+            where = f"{path}:{n}"
+            if err:
+                errors.append(f"{where}: {err}")
+                continue
+            rid = str(rec.get("id", ""))
+            if rid in seen:
+                errors.append(f"{where}: duplicate id {rid!r} (first at {seen[rid]}); ids are unique across all splits")
+            else:
+                seen[rid] = where
+            for p in check_record(rec):
+                errors.append(f"{where}: [{rid}] char {p.offset}: {p.message}")
+    return errors
