@@ -1,6 +1,6 @@
 import pytest
-from conftest import make_doc
 
+from conftest import make_doc
 from siyasa.markup import parse_document, to_markup
 
 GOOD = (
@@ -17,7 +17,9 @@ def parse(body: str, **kw):
 def test_spec_example_compiles_to_spec_offsets():
     rec, errs = parse(GOOD)
     assert errs == []
-    assert rec["text"].startswith("قال البيت الأبيض، الجمعة، إن الرئيس الأمريكي دونالد ترامب تحدث هاتفياً مع خليفة حفتر.")
+    assert rec["text"].startswith(
+        "قال البيت الأبيض، الجمعة، إن الرئيس الأمريكي دونالد ترامب تحدث هاتفياً مع خليفة حفتر."
+    )
     assert rec["spans"][:5] == [
         {"start": 4, "end": 16, "label": "ACTOR", "subtype": "ORG"},
         {"start": 29, "end": 44, "label": "ROLE", "subtype": None},
@@ -60,7 +62,9 @@ def test_round_trip_reproduces_source_text_and_spans():
 def test_errors_name_line_column_and_cause(body, line, col, fragment):
     rec, errs = parse(body)
     assert rec is None
-    assert any(e.line == line and e.col == col and fragment in e.message for e in errs), [str(e) for e in errs]
+    assert any(e.line == line and e.col == col and fragment in e.message for e in errs), [
+        str(e) for e in errs
+    ]
     assert all(str(e).startswith("data/raw/libya/libya-2019-04-19-01.txt:") for e in errs)
 
 

@@ -24,10 +24,9 @@ def _data_build(args: argparse.Namespace) -> int:
 
 
 def _data_check(args: argparse.Namespace) -> int:
-    from .markup import read_document
-
     from collections import Counter
 
+    from .markup import read_document
     from .words import tokenize
 
     n_err, n_words, tags = 0, 0, Counter()
@@ -47,7 +46,10 @@ def _data_check(args: argparse.Namespace) -> int:
     if args.verbose:
         for label in ("ACTOR", "ROLE", "EVENT"):
             sub = {k: v for k, v in sorted(tags.items()) if k.split(".")[0] == label}
-            print(f"  {label} {sum(sub.values())}: " + ", ".join(f"{k.split('.')[-1]} {v}" for k, v in sub.items()))
+            print(
+                f"  {label} {sum(sub.values())}: "
+                + ", ".join(f"{k.split('.')[-1]} {v}" for k, v in sub.items())
+            )
     return EXIT_BAD_INPUT if n_err else 0
 
 
@@ -76,6 +78,27 @@ def _data_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from .training import train_from_args
+
+    train_from_args(args.config, args.set or [], args.resume)
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_model
+
+    evaluate_model(args.model, args.data, args.output, train_file=args.train_file)
+    return 0
+
+
+def add_config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", default="configs/arabert.yaml", help="YAML experiment config")
+    p.add_argument(
+        "--set", nargs="*", metavar="KEY=VALUE", help="dotted overrides, e.g. training.learning_rate=3e-5"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="siyasa", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -85,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     b = dsub.add_parser("build", help="compile data/raw into data/processed/{train,dev,test}.jsonl")
     b.add_argument("--raw", default="data/raw")
     b.add_argument("--out", default="data/processed")
-    b.add_argument("--seed", type=int, default=13, help="split seed (fixed: changing it reshuffles the splits)")
+    b.add_argument(
+        "--seed", type=int, default=13, help="split seed (fixed: changing it reshuffles the splits)"
+    )
     b.set_defaults(func=_data_build)
     c = dsub.add_parser("check", help="check authoring files (markup and span rules) without building")
     c.add_argument("files", nargs="+")
@@ -100,12 +125,33 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--processed", default="data/processed")
     s.add_argument("--card", default="data/README.md")
     s.set_defaults(func=_data_stats)
+    t = sub.add_parser("train", help="fine-tune a backbone on the corpus, evaluate on dev and test")
+    add_config_args(t)
+    t.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its last checkpoint")
+    t.set_defaults(func=_train)
+
+    e = sub.add_parser("evaluate", help="score a run or exported model on any canonical JSONL file")
+    e.add_argument("--model", required=True, help="run directory or model directory")
+    e.add_argument("--data", required=True, help="canonical JSONL file (e.g. data/processed/test.jsonl)")
+    e.add_argument(
+        "--output", default=None, help="metrics JSON path (default: <model>/eval/<data stem>.metrics.json)"
+    )
+    e.add_argument(
+        "--train-file", default=None, help="training split, for unseen-mention recall (default: the run's)"
+    )
+    e.set_defaults(func=_evaluate)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .errors import UserError
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -43,7 +43,9 @@ def compile_files(paths: list[Path]) -> tuple[list[dict], list[MarkupError | str
         if rec is None:
             continue
         if rec["id"] in first_seen:
-            errors.append(MarkupError(str(p), 1, 1, f"duplicate id {rec['id']!r}, also in {first_seen[rec['id']]}"))
+            errors.append(
+                MarkupError(str(p), 1, 1, f"duplicate id {rec['id']!r}, also in {first_seen[rec['id']]}")
+            )
             continue
         first_seen[rec["id"]] = p
         records.append(rec)

@@ -58,7 +58,11 @@ def parse_document(source: str, path: str = "<string>") -> tuple[dict | None, li
     meta: dict[str, str] = {}
     sep = next((i for i, ln in enumerate(lines) if ln.strip() == "---"), None)
     if sep is None:
-        err(1, 1, "no header separator: write the header lines (id, topic, date, genre, country), then a line '---', then the text")
+        err(
+            1,
+            1,
+            "no header separator: write the header lines (id, topic, date, genre, country), then a line '---', then the text",
+        )
         return None, errors
     for i in range(sep):
         ln = lines[i]
@@ -99,7 +103,11 @@ def parse_document(source: str, path: str = "<string>") -> tuple[dict | None, li
         if ch == "[":
             m = _OPEN_RE.match(body, i)
             if not m:
-                err(line, col, "'[' must open a span like '[ACTOR/PER name]' or '[ROLE title]' (write '\\[' for a literal bracket)")
+                err(
+                    line,
+                    col,
+                    "'[' must open a span like '[ACTOR/PER name]' or '[ROLE title]' (write '\\[' for a literal bracket)",
+                )
                 i, col = i + 1, col + 1
                 continue
             stack.append((len(text_chars), m.group(1), m.group(2), line, col))
@@ -150,8 +158,17 @@ def _check_meta(meta: dict[str, str], path: str, sep: int, err) -> None:
         err(1, 1, f"id {meta['id']!r} must be lowercase letters, digits and '-'")
     if meta.get("id") and p.suffix == ".txt" and p.stem != meta["id"]:
         err(1, 1, f"id {meta['id']!r} differs from the file name {p.name!r}: name the file <id>.txt")
-    if meta.get("topic") and p.suffix == ".txt" and p.parent.name not in ("", ".") and p.parent.name != meta["topic"]:
-        err(1, 1, f"topic {meta['topic']!r} differs from the folder {p.parent.name!r}: put the file in data/raw/<topic>/")
+    if (
+        meta.get("topic")
+        and p.suffix == ".txt"
+        and p.parent.name not in ("", ".")
+        and p.parent.name != meta["topic"]
+    ):
+        err(
+            1,
+            1,
+            f"topic {meta['topic']!r} differs from the folder {p.parent.name!r}: put the file in data/raw/<topic>/",
+        )
     if meta.get("date") and not _DATE_RE.match(meta["date"]):
         err(1, 1, f"date {meta['date']!r} must be YYYY-MM-DD")
     if meta.get("genre") and meta["genre"] not in GENRES:
@@ -163,8 +180,12 @@ def read_document(path: str | Path) -> tuple[dict | None, list[MarkupError]]:
     p = Path(path)
     try:
         source = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [MarkupError(str(p), 1, 1, "file not found")]
     except UnicodeDecodeError as e:
-        return None, [MarkupError(str(p), 1, 1, f"not UTF-8 ({e.reason} at byte {e.start}); save the file as UTF-8")]
+        return None, [
+            MarkupError(str(p), 1, 1, f"not UTF-8 ({e.reason} at byte {e.start}); save the file as UTF-8")
+        ]
     return parse_document(source, str(p))
 
 

@@ -88,7 +88,9 @@ def outer_spans(spans: list[Span]) -> list[Span]:
     return out
 
 
-def spans_to_tags(word_offsets: list[tuple[int, int]], spans: list[Span], scheme: Scheme = "coarse") -> list[str]:
+def spans_to_tags(
+    word_offsets: list[tuple[int, int]], spans: list[Span], scheme: Scheme = "coarse"
+) -> list[str]:
     """IOB2 tags for words given as (start, end) offsets. Spans must lie on word boundaries."""
     tags = ["O"] * len(word_offsets)
     starts = {s: i for i, (s, _) in enumerate(word_offsets)}

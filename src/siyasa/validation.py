@@ -50,15 +50,40 @@ def check_record(record: dict) -> list[Problem]:
         if msg:
             problems.append(Problem(where, msg, k))
         if not (0 <= s.start < s.end <= len(text)):
-            problems.append(Problem(where, f"span offsets [{s.start}, {s.end}) out of range or empty (text has {len(text)} characters)", k))
+            problems.append(
+                Problem(
+                    where,
+                    f"span offsets [{s.start}, {s.end}) out of range or empty (text has {len(text)} characters)",
+                    k,
+                )
+            )
             continue
         surface = text[s.start : s.end]
         if s.start not in starts:
-            problems.append(Problem(s.start, f"{s.tag} span {surface!r} starts inside a word: attached clitics (و ب ل ال) go inside the span", k))
+            problems.append(
+                Problem(
+                    s.start,
+                    f"{s.tag} span {surface!r} starts inside a word: attached clitics (و ب ل ال) go inside the span",
+                    k,
+                )
+            )
         if s.end not in ends:
-            problems.append(Problem(s.start, f"{s.tag} span {surface!r} ends inside a word: spans cover whole words", k))
-        if s.start in starts and is_punct(starts[s.start].text) or s.end in ends and is_punct(ends[s.end].text):
-            problems.append(Problem(s.start, f"{s.tag} span {surface!r} begins or ends with punctuation: leave quotes and punctuation outside", k))
+            problems.append(
+                Problem(s.start, f"{s.tag} span {surface!r} ends inside a word: spans cover whole words", k)
+            )
+        if (
+            s.start in starts
+            and is_punct(starts[s.start].text)
+            or s.end in ends
+            and is_punct(ends[s.end].text)
+        ):
+            problems.append(
+                Problem(
+                    s.start,
+                    f"{s.tag} span {surface!r} begins or ends with punctuation: leave quotes and punctuation outside",
+                    k,
+                )
+            )
         if "\n" in surface:
             problems.append(Problem(s.start, f"{s.tag} span {surface!r} crosses a line break", k))
         spans.append((k, s))
@@ -76,11 +101,19 @@ def _check_nesting(spans: list[tuple[int, Span]], text: str) -> list[Problem]:
                 break
             sa, sb = text[a.start : a.end], text[b.start : b.end]
             if (a.start, a.end) == (b.start, b.end):
-                problems.append(Problem(a.start, f"two spans over the same words {sa!r} ({a.tag}, {b.tag})", k))
+                problems.append(
+                    Problem(a.start, f"two spans over the same words {sa!r} ({a.tag}, {b.tag})", k)
+                )
             elif b.end > a.end:
                 problems.append(Problem(b.start, f"crossing spans {sa!r} ({a.tag}) and {sb!r} ({b.tag})", k))
             elif not (a.label == "ROLE" and b.label == "ACTOR"):
-                problems.append(Problem(b.start, f"forbidden nesting: {b.tag} {sb!r} inside {a.tag} {sa!r}; only ACTOR may nest, inside ROLE", k))
+                problems.append(
+                    Problem(
+                        b.start,
+                        f"forbidden nesting: {b.tag} {sb!r} inside {a.tag} {sa!r}; only ACTOR may nest, inside ROLE",
+                        k,
+                    )
+                )
     # one level deep: an ACTOR inside a ROLE cannot itself contain anything (checked above, since
     # anything inside an ACTOR is a forbidden nesting), and a ROLE cannot sit inside anything.
     return problems
@@ -118,7 +151,9 @@ def validate_files(paths: list[str | Path]) -> list[str]:
                 continue
             rid = str(rec.get("id", ""))
             if rid in seen:
-                errors.append(f"{where}: duplicate id {rid!r} (first at {seen[rid]}); ids are unique across all splits")
+                errors.append(
+                    f"{where}: duplicate id {rid!r} (first at {seen[rid]}); ids are unique across all splits"
+                )
             else:
                 seen[rid] = where
             for p in check_record(rec):

@@ -1,0 +1,142 @@
+"""Find the backbone to fine-tune, or build the offline one; decide within seconds, never hang.
+
+Resolution order for `model.name_or_path`:
+1. `offline` -> the project's own backbone (WordPiece on the train split + a small BERT).
+2. a local directory -> used as is (it must hold config.json, tokenizer files and safetensors weights).
+3. a hub id already in the local cache (at `model.revision`) -> the cached snapshot.
+4. a hub id and the hub answers within a few seconds -> downloaded (safetensors only).
+5. otherwise: the offline backbone if `model.offline_fallback`, else a UserError saying how to point
+   at a local copy. Remote code is never trusted.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import BackboneConfig, ModelConfig
+from .errors import UserError
+from .preprocess import normalize_word
+
+OFFLINE = "offline"
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+HUB_HOST = ("huggingface.co", 443)
+
+
+@dataclass
+class Backbone:
+    """Where the weights come from: `requested` is what the config asked for, `actual` what is used."""
+
+    requested: str
+    actual: str
+    path: str | None  # local directory of a pretrained backbone; None for the offline one
+    revision: str | None = None
+    fallback: bool = False  # True when the requested backbone could not be had
+    reason: str = ""  # why it fell back
+
+    def to_dict(self) -> dict:
+        return {"requested": self.requested, "actual": self.actual, "revision": self.revision,
+                "fallback": self.fallback, "reason": self.reason}  # fmt: skip
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """A quick TCP probe, so an offline machine is detected in seconds rather than after retries."""
+    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False"):
+        return False
+    try:
+        with socket.create_connection(HUB_HOST, timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def resolve_backbone(cfg: ModelConfig) -> Backbone:
+    """Decide which backbone this run uses (see the module docstring for the order)."""
+    name = cfg.name_or_path
+    if name == OFFLINE:
+        return Backbone(OFFLINE, OFFLINE, None)
+    if Path(name).is_dir():
+        missing = [f for f in ("config.json",) if not (Path(name) / f).exists()]
+        if missing:
+            raise UserError(f"{name}: not a model directory (missing {', '.join(missing)})")
+        return Backbone(name, name, name, cfg.revision)
+    if Path(name).exists() or name.startswith((".", "/")):
+        raise UserError(f"model.name_or_path {name!r} is not a directory")
+    from huggingface_hub import snapshot_download
+
+    patterns = ["*.json", "*.txt", "*.safetensors", "*.model"]
+    try:
+        path = snapshot_download(name, revision=cfg.revision, cache_dir=cfg.cache_dir,
+                                 local_files_only=True, allow_patterns=patterns)  # fmt: skip
+        return Backbone(name, name, path, cfg.revision)
+    except Exception:  # not cached: try the hub, briefly
+        pass
+    reason = "the hub is unreachable (offline machine or HF_HUB_OFFLINE=1) and the model is not cached"
+    if hub_reachable():
+        try:
+            path = snapshot_download(
+                name, revision=cfg.revision, cache_dir=cfg.cache_dir, allow_patterns=patterns
+            )
+            return Backbone(name, name, path, cfg.revision)
+        except Exception as e:  # noqa: BLE001 - any hub failure means "cannot be had"
+            reason = f"download failed: {type(e).__name__}: {e}"
+    if cfg.offline_fallback:
+        return Backbone(name, OFFLINE, None, cfg.revision, fallback=True, reason=reason)
+    raise UserError(
+        f"backbone {name!r} cannot be loaded: {reason}.\n"
+        f"Fix: download it where there is network (`huggingface-cli download {name}`) and copy the folder here, "
+        f"then run with --set model.name_or_path=/path/to/folder; or set model.offline_fallback=true "
+        f"to train the offline backbone instead."
+    )
+
+
+def train_wordpiece(texts_words: list[list[str]], cfg: BackboneConfig, max_length: int):
+    """A WordPiece vocabulary from normalised training words, wrapped as a (fast) BertTokenizer."""
+    from tokenizers import BertWordPieceTokenizer
+    from transformers import BertTokenizer
+
+    wp = BertWordPieceTokenizer(
+        clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False
+    )
+    corpus = (" ".join(n for n in (normalize_word(w) for w in words) if n) for words in texts_words)
+    wp.train_from_iterator(corpus, vocab_size=cfg.vocab_size, min_frequency=cfg.min_frequency,
+                           special_tokens=SPECIAL_TOKENS, limit_alphabet=500, show_progress=False)  # fmt: skip
+    vocab = dict(sorted(wp.get_vocab().items(), key=lambda kv: kv[1]))
+    return BertTokenizer(vocab=vocab, do_lower_case=False, strip_accents=False, tokenize_chinese_chars=True,
+                         model_max_length=max_length)  # fmt: skip
+
+
+def offline_model_config(cfg: BackboneConfig, vocab_size: int, labels: list[str]):
+    """A BertConfig for the offline backbone: the same architecture class as AraBERT, just smaller."""
+    from transformers import BertConfig
+
+    return BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=cfg.hidden_size,
+        num_hidden_layers=cfg.num_hidden_layers,
+        num_attention_heads=cfg.num_attention_heads,
+        intermediate_size=cfg.intermediate_size,
+        max_position_embeddings=cfg.max_position_embeddings,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+
+
+def load_pretrained(backbone: Backbone, model_cfg: ModelConfig, labels: list[str]):
+    """Tokenizer and token-classification model from a pretrained directory (safetensors only)."""
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(backbone.path, do_lower_case=False, model_max_length=model_cfg.max_length,
+                                        trust_remote_code=False)  # fmt: skip
+    if not getattr(tok, "is_fast", False):
+        raise UserError(f"{backbone.actual}: its tokenizer is not a fast tokenizer; word alignment needs one "
+                        f"(provide tokenizer.json, or a vocab.txt that BertTokenizer can load)")  # fmt: skip
+    model = AutoModelForTokenClassification.from_pretrained(
+        backbone.path, num_labels=len(labels), id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)}, use_safetensors=True, trust_remote_code=False,
+        ignore_mismatched_sizes=True,
+    )  # fmt: skip
+    return tok, model

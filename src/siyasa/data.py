@@ -1,0 +1,79 @@
+"""Load canonical JSONL files (the splits, or anyone's own data) as Hugging Face datasets.
+
+Each example has the document `id`, its `text`, the words of `siyasa.words.tokenize` with their
+character offsets (`word_starts`, `word_ends`), and IOB2 `tags` as `Sequence(ClassLabel)` in the coarse
+scheme (ACTOR/ROLE/EVENT) or the fine one (TYPE.SUBTYPE). Nested spans are flattened, outer span wins.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import UserError
+from .schema import Scheme, Span, label_names, spans_to_tags
+from .validation import read_jsonl, validate_files
+from .words import tokenize
+
+SPLITS = ("train", "dev", "test")
+
+
+def record_to_example(record: dict, scheme: Scheme = "coarse") -> dict:
+    """One canonical record as a word-level example (tags as strings)."""
+    words = tokenize(record["text"])
+    offsets = [(w.start, w.end) for w in words]
+    spans = [Span.from_dict(s) for s in record.get("spans", [])]
+    return {
+        "id": record["id"],
+        "text": record["text"],
+        "tokens": [w.text for w in words],
+        "word_starts": [s for s, _ in offsets],
+        "word_ends": [e for _, e in offsets],
+        "tags": spans_to_tags(offsets, spans, scheme),
+    }
+
+
+def read_records(path: str | Path) -> list[dict]:
+    """Read and validate one canonical JSONL file; raise UserError listing every violation."""
+    errors = validate_files([path])
+    if errors:
+        shown = "\n".join(errors[:50])
+        more = f"\n... and {len(errors) - 50} more" if len(errors) > 50 else ""
+        raise UserError(f"{path} is not a valid corpus file (shared/spec/data-format.md):\n{shown}{more}")
+    return [rec for _, rec, _ in read_jsonl(path)]
+
+
+def features(scheme: Scheme = "coarse"):
+    """The datasets.Features of a word-level example."""
+    from datasets import ClassLabel, Features, Sequence, Value
+
+    return Features(
+        {
+            "id": Value("string"),
+            "text": Value("string"),
+            "tokens": Sequence(Value("string")),
+            "word_starts": Sequence(Value("int32")),
+            "word_ends": Sequence(Value("int32")),
+            "tags": Sequence(ClassLabel(names=label_names(scheme))),
+        }
+    )
+
+
+def load_jsonl(path: str | Path, scheme: Scheme = "coarse"):
+    """Any canonical JSONL file (a split, or a user's own data) as a `datasets.Dataset`."""
+    from datasets import Dataset
+
+    examples = [record_to_example(r, scheme) for r in read_records(path)]
+    columns = {k: [ex[k] for ex in examples] for k in features(scheme)}
+    return Dataset.from_dict(columns, features=features(scheme))
+
+
+def load_splits(processed_dir: str | Path = "data/processed", scheme: Scheme = "coarse"):
+    """The train/dev/test splits as a `datasets.DatasetDict`."""
+    from datasets import DatasetDict
+
+    missing = [s for s in SPLITS if not (Path(processed_dir) / f"{s}.jsonl").exists()]
+    if missing:
+        raise UserError(
+            f"{processed_dir}: missing {', '.join(m + '.jsonl' for m in missing)}; run `make data` first"
+        )
+    return DatasetDict({s: load_jsonl(Path(processed_dir) / f"{s}.jsonl", scheme) for s in SPLITS})

@@ -1,0 +1,46 @@
+"""The one normaliser: AraBERT v02 preprocessing, applied word by word so offsets survive.
+
+`ArabertPreprocessor("bert-base-arabertv02").preprocess` works on whole texts and changes word counts
+and offsets (it spaces out punctuation, turns `/` into ` - `). We apply the same steps to each word of
+`siyasa.words.tokenize` instead: the model sees what AraBERT saw in pre-training, and every prediction
+still maps to a word with exact character offsets in the original text. A test compares this function
+with `ArabertPreprocessor` over the corpus vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# The constants below are AraBERT v02's (arabert/preprocess.py, second-generation models).
+_TASHKEEL = "\u064b\u064c\u064d\u064e\u064f\u0650\u0652\u0651"  # pyarabic.araby.TASHKEEL
+_TATWEEL = "\u0640"
+_HINDI_TO_ARABIC = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
+_STRIP = str.maketrans("", "", _TASHKEEL + _TATWEEL)
+_REPEAT = re.compile(r"(\D)\1{2,}", re.DOTALL)
+_SPACE_AROUND = re.compile("([^0-9\u0621-\u063a\u0641-\u064a\u0660-\u0669a-zA-Z\\[\\]])")
+_DIGIT_WORD = re.compile("(\\d+)([\u0621-\u063a\u0641-\u064a\u0660-\u066c]+)")
+_WORD_DIGIT = re.compile("([\u0621-\u063a\u0641-\u064a\u0660-\u066c]+)(\\d+)")
+_REJECTED = re.compile(
+    r"[^0-9\u0621-\u063A\u0640-\u066C\u0671-\u0674a-zA-Z\[\]!\"#\$%\'\(\)\*\+,\.:;\-<=·>?@\[\\\]\^_ـ`{\|}~—٪’،؟`୍“؛”ۚ»؛\s+«–…‘]"
+)
+
+
+@lru_cache(maxsize=200_000)
+def normalize_word(word: str) -> str:
+    """AraBERT v02 preprocessing of one word. May return '' (nothing AraBERT keeps) or several
+    space-separated pieces (digits split from letters); callers keep the word's offsets either way."""
+    text = word.translate(_STRIP).translate(_HINDI_TO_ARABIC)
+    text = _REPEAT.sub(r"\1\1", text)
+    text = _SPACE_AROUND.sub(r" \1 ", text)
+    text = _DIGIT_WORD.sub(r" \1 \2 ", text)
+    text = _WORD_DIGIT.sub(r" \1 \2 ", text)
+    text = text.replace("/", "-")
+    text = _REJECTED.sub(" ", text)
+    return " ".join(text.replace("\ufe0f", "").split())
+
+
+def normalize_words(words: list[str], placeholder: str) -> list[str]:
+    """Normalise a word sequence for the model; a word that normalises to nothing becomes
+    `placeholder` (the tokenizer's unknown token) so that every word keeps one prediction."""
+    return [normalize_word(w) or placeholder for w in words]

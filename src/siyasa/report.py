@@ -1,0 +1,200 @@
+"""Corpus reports: the consistency report of `validate-data` and the counts table of `data-stats`."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import regex
+
+from .schema import SUBTYPES, TYPES, Span
+from .validation import read_jsonl
+from .words import tokenize
+
+SPLITS = ("train", "dev", "test")
+# Location prepositions after which a place name is not a GPE actor (schema, GPE rule).
+LOCATION_PREPS = {
+    "في",
+    "ب",
+    "إلى",
+    "الى",
+    "ل",
+    "من",
+    "على",
+    "عن",
+    "حول",
+    "بشأن",
+    "نحو",
+    "صوب",
+    "داخل",
+    "عبر",
+    "قرب",
+    "لدى",
+}
+_MARKS = regex.compile(r"[\p{Mn}\u0640]")  # harakat and tatweel
+STATS_BEGIN, STATS_END = "<!-- data-stats:begin -->", "<!-- data-stats:end -->"
+
+
+def surface_key(s: str) -> str:
+    """How surface forms are compared across the corpus: without harakat and tatweel."""
+    return _MARKS.sub("", s)
+
+
+def load_records(paths: list[str | Path]) -> dict[str, list[dict]]:
+    """Records per file stem (train, dev, test or the file name). Assumes validated files."""
+    return {Path(p).stem: [r for _, r, e in read_jsonl(p) if r is not None] for p in paths}
+
+
+def mentions(rec: dict) -> list[tuple[Span, str]]:
+    """Every span of a record with its surface text."""
+    return [(s, rec["text"][s.start : s.end]) for s in map(Span.from_dict, rec["spans"])]
+
+
+def unseen_ratio(train: list[dict], test: list[dict], label: str = "ACTOR") -> tuple[int, int]:
+    """(unseen, total) mentions of `label` in test whose surface form never occurs as that label in train."""
+    seen = {surface_key(t) for r in train for s, t in mentions(r) if s.label == label}
+    test_forms = [surface_key(t) for r in test for s, t in mentions(r) if s.label == label]
+    return sum(f not in seen for f in test_forms), len(test_forms)
+
+
+def consistency_report(paths: list[str | Path], max_examples: int = 3) -> str:
+    """(a) forms with several labels, (b) untagged occurrences of tagged forms, (c) counts per split."""
+    by_split = load_records(paths)
+    records = [r for recs in by_split.values() for r in recs]
+    lines: list[str] = []
+
+    # (a) one surface form, several types or subtypes
+    tags_of: dict[str, Counter] = defaultdict(Counter)
+    where: dict[tuple[str, str], str] = {}
+    for r in records:
+        for s, t in mentions(r):
+            k = surface_key(t)
+            tags_of[k][s.tag] += 1
+            where.setdefault((k, s.tag), r["id"])
+    mixed = sorted(((k, c) for k, c in tags_of.items() if len(c) > 1), key=lambda kc: -sum(kc[1].values()))
+    lines.append(f"(a) {len(mixed)} surface forms carry more than one label (check they differ in context):")
+    for k, c in mixed[: max_examples * 10]:
+        detail = ", ".join(f"{tag} x{n} ({where[(k, tag)]})" for tag, n in c.most_common())
+        lines.append(f"    {k}: {detail}")
+
+    # (b) untagged occurrences of word sequences that are tagged elsewhere
+    forms: dict[str, set[tuple[str, ...]]] = defaultdict(set)  # first word -> tagged word sequences
+    form_tag: dict[tuple[str, ...], str] = {}
+    for r in records:
+        for s, t in mentions(r):
+            seq = tuple(surface_key(w.text) for w in tokenize(t))
+            if seq:
+                forms[seq[0]].add(seq)
+                form_tag.setdefault(seq, s.tag)
+    misses: Counter = Counter()
+    miss_where: dict[tuple[str, ...], str] = {}
+    for r in records:
+        words = tokenize(r["text"])
+        keys = [surface_key(w.text) for w in words]
+        covered = set()
+        for s in map(Span.from_dict, r["spans"]):
+            covered.update(i for i, w in enumerate(words) if s.start <= w.start and w.end <= s.end)
+        for i, k in enumerate(keys):
+            for seq in forms.get(k, ()):
+                j = i + len(seq)
+                if tuple(keys[i:j]) != seq or any(x in covered for x in range(i, j)):
+                    continue
+                if form_tag[seq] == "ACTOR.GPE" and i > 0 and keys[i - 1] in LOCATION_PREPS:
+                    continue  # a place after a location preposition is rightly untagged
+                misses[seq] += 1
+                miss_where.setdefault(seq, r["id"])
+    lines.append(
+        f"(b) {sum(misses.values())} untagged occurrences of {len(misses)} forms tagged elsewhere (likely misses):"
+    )
+    for seq, n in misses.most_common(max_examples * 10):
+        lines.append(f"    {' '.join(seq)} [{form_tag[seq]}] x{n} (e.g. {miss_where[seq]})")
+
+    # (c) counts
+    lines.append("(c) spans per type and subtype per file:")
+    lines += ["    " + ln for ln in counts_table(by_split).splitlines()]
+    return "\n".join(lines)
+
+
+def counts_table(by_split: dict[str, list[dict]]) -> str:
+    """A markdown table: documents, words and spans per type and subtype, one column per split."""
+    names = list(by_split)
+    rows: list[tuple[str, list[int]]] = []
+    rows.append(("documents", [len(by_split[n]) for n in names]))
+    rows.append(("words", [sum(len(tokenize(r["text"])) for r in by_split[n]) for n in names]))
+    counts = {n: Counter() for n in names}
+    for n in names:
+        for r in by_split[n]:
+            for s, _ in mentions(r):
+                counts[n][s.label] += 1
+                counts[n][s.tag] += 1
+                counts[n]["spans"] += 1
+    rows.append(("spans", [counts[n]["spans"] for n in names]))
+    for t in TYPES:
+        rows.append((f"**{t}**", [counts[n][t] for n in names]))
+        for sub in SUBTYPES[t]:
+            rows.append((f"{t}.{sub}", [counts[n][f"{t}.{sub}"] for n in names]))
+    head = "| | " + " | ".join(names) + " | total |\n|---|" + "---:|" * (len(names) + 1)
+    body = "\n".join(f"| {k} | " + " | ".join(str(v) for v in vals) + f" | {sum(vals)} |" for k, vals in rows)
+    return head + "\n" + body
+
+
+def stats_markdown(processed: str | Path) -> str:
+    """The dataset card's statistics section, computed from the processed splits."""
+    paths = [Path(processed) / f"{s}.jsonl" for s in SPLITS]
+    by_split = load_records(paths)
+    topics = Counter(r["meta"]["topic"] for recs in by_split.values() for r in recs)
+    genres = Counter(r["meta"].get("genre", "?") for recs in by_split.values() for r in recs)
+    unseen, total = unseen_ratio(by_split["train"], by_split["test"])
+    pct = 100 * unseen / total if total else 0.0
+    all_recs = [r for recs in by_split.values() for r in recs]
+    features = _orthography(all_recs)
+    out = [
+        "Written by `make data-stats` from `data/processed/`; do not edit by hand.",
+        "",
+        counts_table(by_split),
+        "",
+        "Words are `siyasa.words.tokenize` tokens (punctuation included). Nested ACTOR spans inside ROLE are counted.",
+        "",
+        f"Unseen ACTOR mentions in test (surface form never an ACTOR in train): **{unseen} of {total} ({pct:.1f}%)**.",
+        "",
+        f"Topics ({len(topics)}): " + ", ".join(f"{t} {n}" for t, n in sorted(topics.items())) + ".",
+        "",
+        "Genres: " + ", ".join(f"{g} {n}" for g, n in sorted(genres.items())) + ".",
+        "",
+        "Documents carrying each orthographic feature (of "
+        + str(len(all_recs))
+        + "): "
+        + ", ".join(f"{k} {v} ({100 * v / max(len(all_recs), 1):.0f}%)" for k, v in features.items())
+        + ".",
+    ]
+    return "\n".join(out)
+
+
+_FEATURES = {
+    "diacritics": regex.compile(r"[\u064B-\u0652]"),
+    "tatweel": regex.compile(r"\u0640"),
+    "Eastern Arabic digits": regex.compile(r"[\u0660-\u0669\u06F0-\u06F9]"),
+    "«» quotes": regex.compile(r"[«»]"),
+    "“” quotes": regex.compile(r"[“”]"),
+}
+
+
+def _orthography(records: list[dict]) -> dict[str, int]:
+    return {name: sum(bool(rx.search(r["text"])) for r in records) for name, rx in _FEATURES.items()}
+
+
+def write_stats(processed: str | Path, card: str | Path) -> str:
+    """Replace the statistics section of the dataset card (between markers) and return it."""
+    section = stats_markdown(processed)
+    path = Path(card)
+    text = (
+        path.read_text(encoding="utf-8")
+        if path.exists()
+        else f"# Dataset card\n\n{STATS_BEGIN}\n{STATS_END}\n"
+    )
+    if STATS_BEGIN not in text or STATS_END not in text:
+        text = text.rstrip() + f"\n\n## Statistics\n\n{STATS_BEGIN}\n{STATS_END}\n"
+    head, rest = text.split(STATS_BEGIN, 1)
+    _, tail = rest.split(STATS_END, 1)
+    path.write_text(f"{head}{STATS_BEGIN}\n{section}\n{STATS_END}{tail}", encoding="utf-8")
+    return section
