@@ -55,6 +55,25 @@ format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests scripts train.py
 	$(BIN)/ruff format src tests scripts train.py
 
+# NPROC>1: data-parallel. GPUs: accelerate launch; CPU: torchrun with gloo (use_cpu=True). All processes
+# must share one run directory, hence the run name fixed here.
+RUN_NAME ?= $(basename $(notdir $(CONFIG)))-$(shell date -u +%Y%m%d-%H%M%S)
+TRAIN_ARGS = --config $(CONFIG) $(if $(RESUME),--resume $(RESUME)) $(ARGS)
+train: setup ## Train and evaluate (CONFIG=configs/x.yaml ARGS="--set k=v" NPROC=2 RESUME=<run dir>)
+ifeq ($(NPROC),1)
+	$(BIN)/python train.py $(TRAIN_ARGS)
+else
+	@if $(BIN)/python -c "import torch,sys; sys.exit(0 if torch.cuda.device_count() >= $(NPROC) else 1)"; then \
+	  $(BIN)/accelerate launch --multi_gpu --num_processes $(NPROC) train.py $(TRAIN_ARGS) --set training.run_name=$(RUN_NAME); \
+	else \
+	  $(BIN)/torchrun --standalone --nproc_per_node $(NPROC) train.py $(TRAIN_ARGS) --set training.use_cpu=true training.run_name=$(RUN_NAME); \
+	fi
+endif
+
+evaluate: setup ## Score a run on a canonical JSONL file (RUN=<run dir> DATA=data/processed/test.jsonl)
+	@test -n "$(RUN)" || { echo "usage: make evaluate RUN=outputs/<run> [DATA=file.jsonl]"; exit 2; }
+	$(BIN)/siyasa evaluate --model $(RUN) --data $(DATA)
+
 clean: ## Remove caches and build debris (keeps .venv, outputs/ and exports/)
 	rm -rf .pytest_cache .ruff_cache build dist src/*.egg-info .cache
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,18 +93,37 @@ def resolve_backbone(cfg: ModelConfig) -> Backbone:
     )
 
 
+def wordpiece_vocab(
+    words: Counter, vocab_size: int, min_frequency: int = 2, max_piece: int = 12
+) -> list[str]:
+    """A deterministic WordPiece vocabulary: special tokens, every character (word-initial and `##`
+    continuation), then the substrings that save the most characters (count x length), ties by string.
+
+    tokenizers' WordPiece trainer breaks ties between equally frequent merges differently from run to
+    run, which makes two identical runs train different models; this ranking is a pure function of the data."""
+    chars = sorted({c for w in words for c in w})
+    base = SPECIAL_TOKENS + chars + [f"##{c}" for c in chars]
+    scores: Counter = Counter()
+    for w, n in words.items():
+        if n < min_frequency:
+            continue
+        for i in range(len(w)):
+            for j in range(i + 2, min(len(w), i + max_piece) + 1):
+                scores[w[i:j] if i == 0 else f"##{w[i:j]}"] += n * (j - i)
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    room = max(0, vocab_size - len(base))
+    return base + [piece for piece, _ in ranked[:room]]
+
+
 def train_wordpiece(texts_words: list[list[str]], cfg: BackboneConfig, max_length: int):
     """A WordPiece vocabulary from normalised training words, wrapped as a (fast) BertTokenizer."""
-    from tokenizers import BertWordPieceTokenizer
     from transformers import BertTokenizer
 
-    wp = BertWordPieceTokenizer(
-        clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False
-    )
-    corpus = (" ".join(n for n in (normalize_word(w) for w in words) if n) for words in texts_words)
-    wp.train_from_iterator(corpus, vocab_size=cfg.vocab_size, min_frequency=cfg.min_frequency,
-                           special_tokens=SPECIAL_TOKENS, limit_alphabet=500, show_progress=False)  # fmt: skip
-    vocab = dict(sorted(wp.get_vocab().items(), key=lambda kv: kv[1]))
+    counts: Counter = Counter()
+    for words in texts_words:
+        for w in words:
+            counts.update(normalize_word(w).split())
+    vocab = {tok: i for i, tok in enumerate(wordpiece_vocab(counts, cfg.vocab_size, cfg.min_frequency))}
     return BertTokenizer(vocab=vocab, do_lower_case=False, strip_accents=False, tokenize_chinese_chars=True,
                          model_max_length=max_length)  # fmt: skip
 

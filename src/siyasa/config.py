@@ -46,6 +46,11 @@ class BackboneConfig:
     intermediate_size: int = 1024
     max_position_embeddings: int = 512
     mlm_epochs: float = 0.0  # masked-LM pre-training on the train split before fine-tuning (0: none)
+    # A randomly initialised backbone wants a higher learning rate and more epochs than fine-tuning a
+    # pretrained one; these replace training.* whenever the offline backbone is used (null: keep training.*).
+    learning_rate: float | None = 1.0e-3
+    num_train_epochs: float | None = 30.0
+    early_stopping_patience: int | None = 5
 
 
 @dataclass

@@ -5,6 +5,7 @@ Read it top to bottom: `train` is the whole pipeline, each step a small function
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -12,11 +13,18 @@ import platform
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .backbone import Backbone, load_pretrained, offline_model_config, resolve_backbone, train_wordpiece
+from .backbone import (
+    OFFLINE,
+    Backbone,
+    load_pretrained,
+    offline_model_config,
+    resolve_backbone,
+    train_wordpiece,
+)
 from .config import Config, load_config, save_config
 from .corpus import file_sha256
 from .data import read_records, record_to_example
@@ -62,6 +70,7 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
         if backbone.fallback and is_main:
             banner(backbone, "start")
         tokenizer, model = build_model(cfg, backbone, labels, train_recs, run_dir)
+        cfg = effective_config(cfg, backbone)
 
     # 3. Features: windows of subwords with first-subword labels (cached by content hash).
     with timer("features"):
@@ -171,6 +180,17 @@ def banner(backbone: Backbone, when: str) -> None:
     print(f"\n{line}\n{msg}\n{line}\n", file=sys.stderr, flush=True)
 
 
+def effective_config(cfg: Config, backbone: Backbone) -> Config:
+    """The offline backbone trains from random weights: apply its own learning rate, epochs, patience."""
+    if backbone.actual != OFFLINE:
+        return cfg
+    b = cfg.backbone
+    updates = {"learning_rate": b.learning_rate, "num_train_epochs": b.num_train_epochs,
+               "early_stopping_patience": b.early_stopping_patience}  # fmt: skip
+    training = replace(cfg.training, **{k: v for k, v in updates.items() if v is not None})
+    return replace(cfg, training=training)
+
+
 def build_model(cfg: Config, backbone: Backbone, labels: list[str], train_recs: list[dict], run_dir: Path):
     """Tokenizer and model. The offline tokenizer is trained once per run and kept in the run dir."""
     if backbone.path is not None:
@@ -273,7 +293,6 @@ def make_trainer(cfg, run_dir, model, tokenizer, train_ds, dev_ds, dev_windows, 
         bf16=bf16,
         fp16=fp16,
         use_cpu=t.use_cpu or not gpu,
-        train_sampling_strategy="group_by_length" if t.group_by_length else "random",
         report_to=["tensorboard"] if t.tensorboard else [],
         disable_tqdm=not t.progress,
         dataloader_num_workers=t.dataloader_num_workers,
@@ -290,6 +309,11 @@ def make_trainer(cfg, run_dir, model, tokenizer, train_ds, dev_ds, dev_windows, 
         return {"f1": m["overall_f1"], "precision": m["overall_precision"], "recall": m["overall_recall"]}
 
     class WindowTrainer(Trainer):
+        def _get_train_sampler(self, train_dataset=None):
+            ds = train_dataset if train_dataset is not None else self.train_dataset
+            return EpochSampler([len(x) for x in ds["input_ids"]], self.args.train_batch_size * self.args.gradient_accumulation_steps,
+                                t.seed, t.group_by_length)  # fmt: skip
+
         def _get_eval_sampler(self, eval_dataset):
             # compute_metrics maps predictions back to windows by position, so evaluation must keep the
             # dataset's order (transformers 5 length-groups evaluation too under group_by_length).
@@ -311,6 +335,31 @@ def make_trainer(cfg, run_dir, model, tokenizer, train_ds, dev_ds, dev_windows, 
     )
 
 
+class EpochSampler:
+    """Training order as a pure function of (seed, epoch): length-grouped batches (little padding) or
+    a plain shuffle. The Trainer calls set_epoch, so a resumed run sees exactly the batches an
+    uninterrupted one would have (a sampler with one long-lived generator does not)."""
+
+    def __init__(self, lengths: list[int], batch_size: int, seed: int, group_by_length: bool):
+        self.lengths, self.batch_size, self.seed, self.group = lengths, batch_size, seed, group_by_length
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __iter__(self):
+        import torch
+        from transformers.trainer_pt_utils import get_length_grouped_indices
+
+        g = torch.Generator().manual_seed(self.seed * 1000 + self.epoch)
+        if self.group:
+            return iter(get_length_grouped_indices(self.lengths, self.batch_size, generator=g))
+        return iter(torch.randperm(len(self.lengths), generator=g).tolist())
+
+
 def last_checkpoint(run_dir: Path) -> Path | None:
     from transformers.trainer_utils import get_last_checkpoint
 
@@ -321,7 +370,7 @@ def last_checkpoint(run_dir: Path) -> Path | None:
 
 def save_model(trainer, tokenizer, cfg: Config, backbone: Backbone, out: Path) -> None:
     """The best model in safetensors, its tokenizer, and siyasa.json with the inference settings."""
-    trainer.save_model(str(out))
+    trainer.model.save_pretrained(str(out))  # not trainer.save_model: that adds training_args.bin, a pickle
     tokenizer.save_pretrained(str(out))
     settings = {"max_length": cfg.model.max_length, "stride": cfg.model.stride, "preprocess": cfg.model.preprocess,
                 "label_scheme": cfg.data.label_scheme, "word_tokenizer": "siyasa.words.tokenize",
@@ -385,6 +434,7 @@ def write_run_record(
             "best_metric": state.best_metric,
             "best_checkpoint": state.best_model_checkpoint,
         },  # fmt: skip
+        "effective_training": dataclasses.asdict(cfg.training),
         "wall_seconds": timer.seconds,
         "metrics": metrics,
     }

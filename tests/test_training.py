@@ -1,0 +1,163 @@
+"""End-to-end training on the smoke config (seconds): run record, determinism, resume, backbones."""
+
+import json
+import time
+
+import pytest
+
+from siyasa.config import load_config
+from siyasa.errors import UserError
+from siyasa.training import train
+
+pytestmark = pytest.mark.slow
+
+
+def smoke(tmp_path, *overrides):
+    return load_config(
+        "configs/smoke.yaml",
+        [f"training.output_dir={tmp_path}/out", f"data.cache_dir={tmp_path}/cache", *overrides],
+    )
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("smoke")
+    return train(smoke(tmp, "training.run_name=base")), tmp
+
+
+def test_smoke_run_writes_a_complete_run_record(smoke_run):
+    result, _ = smoke_run
+    run = result.run_dir
+    for f in ("config.yaml", "run.json", "metrics.json", "log_history.json", "model/config.json",
+              "model/model.safetensors", "model/siyasa.json", "eval/dev.metrics.json", "eval/test.metrics.json",
+              "eval/test.errors.jsonl", "eval/test.confusion.png", "eval/learning_curve.png"):  # fmt: skip
+        assert (run / f).exists(), f
+    record = json.loads((run / "run.json").read_text())
+    assert record["backbone"]["requested"] == "offline" and record["backbone"]["actual"] == "offline"
+    assert set(record["data"]) == {"train", "dev", "test"} and len(record["data"]["train"]["sha256"]) == 64
+    assert record["versions"]["transformers"] and record["hardware"]["world_size"] == 1
+    assert {"data", "backbone", "features", "train", "evaluate"} <= set(record["wall_seconds"])
+    for split in ("dev", "test"):
+        m = record["metrics"][split]
+        assert 0.0 <= m["overall_f1"] <= 1.0 and "unseen" in m and 1 <= m["documents"] <= 4
+    assert not list(run.glob("model/*.bin")) and not list(run.glob("model/*.pt"))  # safetensors only
+
+
+def losses(run_dir):
+    """Dev losses after each epoch: continuous values, so equality really means the same training.
+    (Logged training losses are running means that restart on resume, so they are not compared.)"""
+    history = json.loads((run_dir / "log_history.json").read_text())
+    return [(e["step"], e["eval_loss"]) for e in history if "eval_loss" in e]
+
+
+def test_two_smoke_runs_give_identical_metrics(smoke_run, tmp_path):
+    first, _ = smoke_run
+    second = train(smoke(tmp_path, "training.run_name=again"))
+    assert second.metrics == first.metrics
+    assert losses(second.run_dir) == losses(first.run_dir) and len(losses(first.run_dir)) >= 2
+
+
+def test_interrupted_run_resumes_to_the_same_metrics(smoke_run, tmp_path):
+    from transformers import TrainerCallback
+
+    class Interrupt(TrainerCallback):
+        def on_save(self, args, state, control, **kwargs):
+            raise KeyboardInterrupt("simulated interruption after the first checkpoint")
+
+    cfg = smoke(tmp_path, "training.run_name=interrupted")
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, callbacks=[Interrupt()])
+    run_dir = tmp_path / "out" / "interrupted"
+    assert list((run_dir / "checkpoints").glob("checkpoint-*")) and not (run_dir / "run.json").exists()
+    resumed = train(load_config(run_dir / "config.yaml"), resume=run_dir)
+    assert resumed.metrics == smoke_run[0].metrics
+    assert losses(resumed.run_dir) == losses(smoke_run[0].run_dir)
+
+
+def test_hub_layout_backbone_trains_through_the_real_loading_path(tmp_path):
+    from siyasa.data import read_records
+    from siyasa.hublike import make_arabert_like
+
+    texts = [r["text"] for r in read_records("data/processed/train.jsonl")[:10]]
+    local = make_arabert_like(tmp_path / "bert-base-arabertv02", texts, vocab_size=500, hidden_size=32,
+                              num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)  # fmt: skip
+    cfg = load_config("configs/arabert.yaml", [
+        f"model.name_or_path={local}", "model.max_length=64", "model.stride=16", "data.train_fraction=0.1",
+        "data.max_eval_docs=2", "training.num_train_epochs=1", "training.progress=false",
+        f"training.output_dir={tmp_path}/out", f"data.cache_dir={tmp_path}/cache", "training.run_name=hub"])  # fmt: skip
+    result = train(cfg)
+    record = json.loads((result.run_dir / "run.json").read_text())
+    assert record["backbone"] == {
+        "requested": str(local),
+        "actual": str(local),
+        "revision": None,
+        "fallback": False,
+        "reason": "",
+    }
+    assert json.loads((result.run_dir / "model" / "config.json").read_text())["id2label"]["1"] == "B-ACTOR"
+
+
+def test_unavailable_backbone_falls_back_within_seconds_and_says_so(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    cfg = load_config("configs/arabert.yaml", [
+        "model.name_or_path=aubmindlab/no-such-model-for-tests", "model.max_length=64", "model.stride=16",
+        "backbone.vocab_size=400", "backbone.hidden_size=32", "backbone.num_hidden_layers=1",
+        "backbone.num_attention_heads=2", "backbone.intermediate_size=64", "backbone.num_train_epochs=1",
+        "data.train_fraction=0.1", "data.max_eval_docs=2", "training.progress=false",
+        f"training.output_dir={tmp_path}/out", f"data.cache_dir={tmp_path}/cache", "training.run_name=fb"])  # fmt: skip
+    start = time.perf_counter()
+    result = train(cfg)
+    record = json.loads((result.run_dir / "run.json").read_text())
+    assert record["wall_seconds"]["backbone"] < 10
+    assert record["backbone"]["requested"] == "aubmindlab/no-such-model-for-tests"
+    assert record["backbone"]["actual"] == "offline" and record["backbone"]["fallback"] is True
+    assert json.loads((result.run_dir / "model" / "siyasa.json").read_text())["backbone"]["fallback"] is True
+    assert capsys.readouterr().err.count("OFFLINE FALLBACK") == 2  # banner at the start and at the end
+    assert time.perf_counter() - start < 120
+
+
+def test_unavailable_backbone_without_fallback_stops_with_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    cfg = load_config("configs/arabert.yaml", ["model.offline_fallback=false", f"training.output_dir={tmp_path}",
+                                               "model.name_or_path=aubmindlab/no-such-model-for-tests"])  # fmt: skip
+    with pytest.raises(UserError, match="model.name_or_path=/path/to/folder"):
+        train(cfg)
+
+
+def test_evaluate_scores_a_run_on_a_file_outside_data(smoke_run, tmp_path):
+    from siyasa.cli import main
+
+    result, _ = smoke_run
+    outside = tmp_path / "mine.jsonl"
+    outside.write_text(
+        "".join(open("data/processed/test.jsonl", encoding="utf-8").readlines()[:2]), encoding="utf-8"
+    )
+    assert (
+        main(
+            [
+                "evaluate",
+                "--model",
+                str(result.run_dir),
+                "--data",
+                str(outside),
+                "--output",
+                str(tmp_path / "m.json"),
+            ]
+        )
+        == 0
+    )
+    m = json.loads((tmp_path / "m.json").read_text())
+    assert m["documents"] == 2 and "overall_f1" in m and "unseen" in m
+    for f in ("mine.metrics.md", "mine.confusion.png", "mine.errors.jsonl", "learning_curve.png"):
+        assert (tmp_path / f).exists(), f
+
+
+def test_evaluate_names_the_bad_line_of_a_users_file(smoke_run, tmp_path, capsys):
+    from siyasa.cli import main
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"id": "a", "text": "رفضت روسيا", "spans": [{"start": 0, "end": 4, "label": "FOO", "subtype": null}], "meta": {"topic": "t"}}\n'
+    )
+    assert main(["evaluate", "--model", str(smoke_run[0].run_dir), "--data", str(bad)]) == 2
+    assert f"{bad}:1" in capsys.readouterr().err
