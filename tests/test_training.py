@@ -161,3 +161,26 @@ def test_evaluate_names_the_bad_line_of_a_users_file(smoke_run, tmp_path, capsys
     )
     assert main(["evaluate", "--model", str(smoke_run[0].run_dir), "--data", str(bad)]) == 2
     assert f"{bad}:1" in capsys.readouterr().err
+
+
+def test_two_cpu_processes_train_one_shared_model(smoke_run, tmp_path):
+    """`make train NPROC=2` on CPU: torchrun + gloo. One run record, world size 2, and half the
+    optimizer steps of a single process (each step consumes one batch per process)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    torchrun = Path(sys.executable).parent / "torchrun"
+    cmd = [str(torchrun), "--standalone", "--nproc_per_node", "2", "train.py", "--config", "configs/smoke.yaml",
+           "--set", "training.use_cpu=true", "training.run_name=ddp", f"training.output_dir={tmp_path}/out",
+           f"data.cache_dir={tmp_path}/cache"]  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    record = json.loads((tmp_path / "out" / "ddp" / "run.json").read_text())
+    single = json.loads((smoke_run[0].run_dir / "run.json").read_text())
+    assert record["hardware"]["world_size"] == 2
+    steps, single_steps = record["training"]["global_step"], single["training"]["global_step"]
+    assert single_steps / 2 <= steps < single_steps
+    assert proc.stdout.count("| dev |") == 1  # one set of metrics, printed by rank 0 only

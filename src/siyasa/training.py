@@ -296,6 +296,7 @@ def make_trainer(cfg, run_dir, model, tokenizer, train_ds, dev_ds, dev_windows, 
         report_to=["tensorboard"] if t.tensorboard else [],
         disable_tqdm=not t.progress,
         dataloader_num_workers=t.dataloader_num_workers,
+        ddp_find_unused_parameters=False,
     )
     scheme = cfg.data.label_scheme
     gold = [record_to_example(r, scheme)["tags"] for r in dev_recs]
