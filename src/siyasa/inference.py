@@ -1,7 +1,13 @@
-"""Tag text with a trained model: words in, one label per word out, then spans with offsets and scores.
+"""Tag text with a trained or exported model.
 
-`Tagger.load(dir)` reads a model directory (config.json with id2label, safetensors weights, tokenizer
-files, siyasa.json with the preprocessing and window settings) or a run directory (its `model/`).
+    tagger = Tagger.load("exports/siyasa-tiny-0.1.0")          # backend="auto" | "torch" | "onnx"
+    doc = tagger("قال البيت الأبيض إن الرئيس الأمريكي دونالد ترامب تحدث هاتفياً مع خليفة حفتر.")
+    doc.spans[0].label, doc.spans[0].start, doc.to_dict()
+
+Text is cut into words by `siyasa.words.tokenize`, each word normalised (AraBERT v02) and split into
+subwords by the `tokenizers` library, long texts into overlapping windows (siyasa.features), and every
+word gets one label. Offsets always index the caller's original text. The ONNX backend imports neither
+torch nor transformers: onnxruntime, tokenizers and numpy are all it needs.
 """
 
 from __future__ import annotations
@@ -12,14 +18,17 @@ from pathlib import Path
 
 from .errors import UserError
 from .features import encode, merge_word_predictions, repair_iob2
-from .schema import Span, tags_to_spans
+from .schema import tags_to_spans
 from .words import tokenize
 
 SETTINGS_FILE = "siyasa.json"
+DEFAULT_MAX_CHARS = 1_000_000
 
 
 @dataclass
 class TaggedSpan:
+    """One predicted span; `score` is the mean probability of its words' labels (a plain float)."""
+
     start: int
     end: int
     text: str
@@ -33,115 +42,264 @@ class TaggedSpan:
 
 
 @dataclass
+class Link:
+    """A ROLE and the ACTOR that holds it (indices into Doc.spans) and the rule that linked them."""
+
+    role: int
+    actor: int
+    rule: str
+
+    def to_dict(self) -> dict:
+        return {"role": self.role, "actor": self.actor, "rule": self.rule}
+
+
+@dataclass
 class Doc:
     text: str
     spans: list[TaggedSpan] = field(default_factory=list)
     id: str | None = None
 
+    @property
+    def links(self) -> list[Link]:
+        return link_roles(self.text, self.spans)
+
     def to_dict(self) -> dict:
-        """A record of the canonical corpus format (plus `score` and `text` per span)."""
+        """A record of the canonical corpus format (spans also carry `text` and `score`)."""
         return {"id": self.id, "text": self.text, "spans": [s.to_dict() for s in self.spans], "meta": {}}
 
 
+def link_roles(text: str, spans: list) -> list[Link]:
+    """Which ROLE belongs to which ACTOR, by rule, in order of preference:
+
+    1. `nested`: an ACTOR inside the ROLE (gold records: الأمين العام [للأمم المتحدة]) -- the office's
+       institution, linked only when no holder is found by rules 2-4;
+    2. `title-name`: the ROLE directly followed by an ACTOR, only spaces between (الرئيس الأمريكي دونالد ترامب);
+    3. `apposition`: an ACTOR, a comma (، or ,), then the ROLE (دونالد ترامب، الرئيس الأمريكي);
+    4. `name-title`: an ACTOR directly followed by the ROLE, only spaces between.
+    Each ROLE gets at most one ACTOR. `spans` are TaggedSpan or schema.Span objects, sorted by start."""
+    links: list[Link] = []
+    order = sorted(range(len(spans)), key=lambda i: (spans[i].start, -spans[i].end))
+    for i in order:
+        role = spans[i]
+        if role.label != "ROLE":
+            continue
+        holder = None
+        after = [j for j in order if spans[j].label == "ACTOR" and spans[j].start >= role.end]
+        before = [j for j in order if spans[j].label == "ACTOR" and spans[j].end <= role.start]
+        if after and not text[role.end : spans[after[0]].start].strip():
+            holder = Link(i, after[0], "title-name")
+        elif before and text[spans[before[-1]].end : role.start].strip() in ("،", ","):
+            holder = Link(i, before[-1], "apposition")
+        elif before and not text[spans[before[-1]].end : role.start].strip():
+            holder = Link(i, before[-1], "name-title")
+        else:
+            inside = [j for j in order if spans[j].label == "ACTOR" and role.start <= spans[j].start and spans[j].end <= role.end and j != i]
+            if inside:
+                holder = Link(i, inside[0], "nested")
+        if holder:
+            links.append(holder)
+    return links
+
+
+class WordPieceTokenizer:
+    """The subset of a Hugging Face tokenizer that siyasa.features needs, on top of `tokenizers` alone."""
+
+    def __init__(self, path: str | Path):
+        from tokenizers import Tokenizer
+
+        self._tok = Tokenizer.from_file(str(path))
+        self._tok.no_padding()
+        self._tok.no_truncation()
+        config_file = Path(path).parent / "tokenizer_config.json"
+        config = json.loads(config_file.read_text()) if config_file.exists() else {}
+
+        def special(name: str, default: str) -> str:
+            value = config.get(name, default)
+            return value if isinstance(value, str) else default
+
+        self.unk_token = special("unk_token", "[UNK]")
+        self.cls_token_id = self._tok.token_to_id(special("cls_token", "[CLS]"))
+        self.sep_token_id = self._tok.token_to_id(special("sep_token", "[SEP]"))
+        self.pad_token_id = self._tok.token_to_id(special("pad_token", "[PAD]")) or 0
+
+    def convert_tokens_to_ids(self, token: str) -> int:
+        return self._tok.token_to_id(token)
+
+    def __call__(self, docs: list[list[str]], is_split_into_words: bool = True, add_special_tokens: bool = False, verbose: bool = False):
+        encodings = self._tok.encode_batch(docs, is_pretokenized=True, add_special_tokens=False)
+
+        class _Batch(dict):
+            def word_ids(self, k: int):
+                return encodings[k].word_ids
+
+        return _Batch(input_ids=[e.ids for e in encodings])
+
+
+class TorchBackend:
+    name = "torch"
+
+    def __init__(self, directory: Path):
+        import torch
+        from transformers import AutoModelForTokenClassification
+
+        self.torch = torch
+        self.model = AutoModelForTokenClassification.from_pretrained(directory, use_safetensors=True, trust_remote_code=False).eval()
+
+    def probs(self, ids, mask):
+        with self.torch.inference_mode():
+            logits = self.model(input_ids=self.torch.as_tensor(ids), attention_mask=self.torch.as_tensor(mask)).logits
+            return self.torch.softmax(logits.float(), dim=-1).numpy()
+
+
+class OnnxBackend:
+    name = "onnx"
+
+    def __init__(self, path: Path, threads: int | None = None):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads:
+            opts.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}
+
+    def probs(self, ids, mask):
+        import numpy as np
+
+        feed = {"input_ids": ids.astype(np.int64), "attention_mask": mask.astype(np.int64)}
+        if "token_type_ids" in self.inputs:
+            feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
+        logits = self.session.run(["logits"], feed)[0].astype(np.float32)
+        logits -= logits.max(axis=-1, keepdims=True)
+        e = np.exp(logits)
+        return e / e.sum(axis=-1, keepdims=True)
+
+
 def model_dir(path: str | Path) -> Path:
-    """Accept a run directory (uses its model/) or a model directory."""
+    """Accept a run directory (uses its model/) or a model/export directory."""
     p = Path(path)
     if (p / "model" / "config.json").exists():
         return p / "model"
     if (p / "config.json").exists():
         return p
-    raise UserError(
-        f"{path}: no model here (expected config.json, or a run directory with model/config.json)"
-    )
+    raise UserError(f"{path}: no model here (expected config.json, or a run directory with model/config.json)")
 
 
 class Tagger:
-    """A token-classification model plus the project's word tokenizer, normaliser and windows."""
+    """Words in, one label per word out, spans with exact offsets and scores back."""
 
-    def __init__(self, model, tokenizer, settings: dict):
-        self.model = model.eval()
-        self.tokenizer = tokenizer
-        self.settings = settings
-        self.labels: list[str] = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    def __init__(self, backend, tokenizer: WordPieceTokenizer, labels: list[str], settings: dict):
+        self.backend, self.tokenizer, self.labels, self.settings = backend, tokenizer, labels, settings
         self.max_length = int(settings.get("max_length", 256))
         self.stride = int(settings.get("stride", 64))
         self.preprocess = bool(settings.get("preprocess", True))
-        self.batch_size = int(settings.get("batch_size", 32))
+        self.max_chars = int(settings.get("max_chars", DEFAULT_MAX_CHARS))
 
     @classmethod
-    def load(cls, path: str | Path) -> Tagger:
-        from transformers import AutoModelForTokenClassification, AutoTokenizer
+    def load(cls, path, backend: str = "auto", onnx_file: str = "model.int8.onnx", verify: bool = True) -> Tagger:
+        """Load a run, model or export directory, or an installed model package (its module name)."""
+        d = _resolve_path(path)
+        if verify and (d / "manifest.json").exists():
+            from .export import verify_manifest
 
-        d = model_dir(path)
+            verify_manifest(d)
+        config = json.loads((d / "config.json").read_text())
+        labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
         settings = json.loads((d / SETTINGS_FILE).read_text()) if (d / SETTINGS_FILE).exists() else {}
-        tok = AutoTokenizer.from_pretrained(d, do_lower_case=False, trust_remote_code=False)
-        model = AutoModelForTokenClassification.from_pretrained(
-            d, use_safetensors=True, trust_remote_code=False
-        )
-        return cls(model, tok, settings)
+        if not (d / "tokenizer.json").exists():
+            raise UserError(f"{d}: tokenizer.json missing; re-save the tokenizer with a fast tokenizer")
+        tokenizer = WordPieceTokenizer(d / "tokenizer.json")
+        onnx_path = d / onnx_file if (d / onnx_file).exists() else d / "model.onnx"
+        if backend == "auto":
+            backend = "onnx" if onnx_path.exists() and _has("onnxruntime") else "torch"
+        if backend == "onnx":
+            if not onnx_path.exists():
+                raise UserError(f"{d}: no ONNX model (expected {onnx_file} or model.onnx); export with `siyasa export`")
+            impl = OnnxBackend(onnx_path)
+        elif backend == "torch":
+            impl = TorchBackend(d)
+        else:
+            raise UserError(f"unknown backend {backend!r}; expected auto, torch or onnx")
+        return cls(impl, tokenizer, labels, settings)
 
-    def predict_word_probs(self, docs_words: list[list[str]]) -> list[list[tuple[str, float]]]:
-        """(label, probability) per word per document."""
-        import torch
+    def predict_word_probs(self, docs_words: list[list[str]], batch_size: int = 32) -> list[list[tuple[str, float]]]:
+        """(label, probability) per word per document; windows batched by length (little padding)."""
+        import numpy as np
 
         windows = encode(self.tokenizer, docs_words, self.max_length, self.stride, preprocess=self.preprocess)
-        order = sorted(
-            range(len(windows)), key=lambda k: len(windows[k].input_ids)
-        )  # length buckets: little padding
-        preds: list[list[int]] = [[] for _ in windows]
-        probs: list[list[float]] = [[] for _ in windows]
-        pad = self.tokenizer.pad_token_id or 0
-        device = next(self.model.parameters()).device
-        with torch.inference_mode():
-            for i in range(0, len(order), self.batch_size):
-                batch = [windows[k] for k in order[i : i + self.batch_size]]
-                width = max(len(w.input_ids) for w in batch)
-                ids = torch.tensor(
-                    [w.input_ids + [pad] * (width - len(w.input_ids)) for w in batch], device=device
-                )
-                mask = torch.tensor(
-                    [[1] * len(w.input_ids) + [0] * (width - len(w.input_ids)) for w in batch], device=device
-                )
-                p = torch.softmax(self.model(input_ids=ids, attention_mask=mask).logits.float(), dim=-1)
-                best = p.max(dim=-1)
-                for j, k in enumerate(order[i : i + self.batch_size]):
-                    n = len(windows[k].input_ids)
-                    preds[k] = best.indices[j, :n].tolist()
-                    probs[k] = best.values[j, :n].tolist()
+        order = sorted(range(len(windows)), key=lambda k: len(windows[k].input_ids))
+        labels: list = [None] * len(windows)
+        probs: list = [None] * len(windows)
+        pad = self.tokenizer.pad_token_id
+        for i in range(0, len(order), batch_size):
+            batch = [windows[k] for k in order[i : i + batch_size]]
+            width = max(len(w.input_ids) for w in batch)
+            ids = np.full((len(batch), width), pad, dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for j, w in enumerate(batch):
+                ids[j, : len(w.input_ids)] = w.input_ids
+                mask[j, : len(w.input_ids)] = 1
+            p = self.backend.probs(ids, mask)
+            for j, k in enumerate(order[i : i + batch_size]):
+                n = len(windows[k].input_ids)
+                labels[k] = p[j, :n].argmax(-1).tolist()
+                probs[k] = p[j, :n].max(-1).tolist()
         n_words = [len(ws) for ws in docs_words]
-        label_ids = merge_word_predictions(windows, preds, n_words)
+        label_ids = merge_word_predictions(windows, labels, n_words)
         word_probs = merge_word_predictions(windows, probs, n_words)
-        return [
-            [(self.labels[i], float(p)) for i, p in zip(ids, ps, strict=True)]
-            for ids, ps in zip(label_ids, word_probs, strict=True)
-        ]
+        return [[(self.labels[i], float(p)) for i, p in zip(ids_, ps, strict=True)] for ids_, ps in zip(label_ids, word_probs, strict=True)]
 
-    def tag_words(self, docs_words: list[list[str]]) -> list[list[str]]:
+    def tag_words(self, docs_words: list[list[str]], batch_size: int = 32) -> list[list[str]]:
         """Valid IOB2 tags per word per document."""
-        return [repair_iob2([label for label, _ in row]) for row in self.predict_word_probs(docs_words)]
+        return [repair_iob2([label for label, _ in row]) for row in self.predict_word_probs(docs_words, batch_size)]
 
     def __call__(self, text: str) -> Doc:
         return self.pipe([text])[0]
 
-    def pipe(self, texts: list[str]) -> list[Doc]:
+    def pipe(self, texts, batch_size: int = 32) -> list[Doc]:
+        """Tag many texts; windows of all texts are batched together by length. Equal to tagging one by one."""
+        texts = list(texts)
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise UserError(f"text {i} is {type(t).__name__}, not str")
+            if len(t) > self.max_chars:
+                raise UserError(f"text {i} has {len(t):,} characters, above the limit of {self.max_chars:,}: "
+                                f"split it, or raise max_chars in {SETTINGS_FILE}")  # fmt: skip
         words = [tokenize(t) for t in texts]
-        results = self.predict_word_probs([[w.text for w in ws] for ws in words])
+        results = self.predict_word_probs([[w.text for w in ws] for ws in words], batch_size)
         docs = []
         for text, ws, row in zip(texts, words, results, strict=True):
             offsets = [(w.start, w.end) for w in ws]
             tags = repair_iob2([label for label, _ in row])
-            spans = []
+            spans, k = [], 0
             for s in tags_to_spans(offsets, tags):
-                idx = [i for i, (a, b) in enumerate(offsets) if s.start <= a and b <= s.end]
-                score = sum(row[i][1] for i in idx) / len(idx)
-                spans.append(
-                    TaggedSpan(s.start, s.end, text[s.start : s.end], s.label, s.subtype, round(score, 6))
-                )
+                while offsets[k][0] < s.start:
+                    k += 1
+                j = k
+                while j < len(offsets) and offsets[j][1] <= s.end:
+                    j += 1
+                score = sum(row[x][1] for x in range(k, j)) / (j - k)
+                spans.append(TaggedSpan(s.start, s.end, text[s.start : s.end], s.label, s.subtype, round(float(score), 6)))
             docs.append(Doc(text, spans))
         return docs
 
 
-def spans_from_tags(text: str, tags: list[str]) -> list[Span]:
-    """Decode repaired word tags of `text` into character spans."""
-    offsets = [(w.start, w.end) for w in tokenize(text)]
-    return tags_to_spans(offsets, repair_iob2(tags))
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def _resolve_path(path) -> Path:
+    """A directory, or the name of an installed model package (siyasa_model_<name>)."""
+    p = Path(str(path))
+    if p.exists():
+        return model_dir(p)
+    import importlib
+
+    try:
+        module = importlib.import_module(str(path))
+    except ImportError:
+        raise UserError(f"{path}: neither a model directory nor an installed model package") from None
+    return model_dir(Path(module.__file__).parent / "model")

@@ -1,0 +1,199 @@
+"""Export a run as a self-describing model directory: exports/<name>-<version>/.
+
+    model.safetensors, config.json (id2label), tokenizer files   -- loadable by transformers
+    siyasa.json    labels, preprocessing, windows, backbone, data hashes, metrics
+    README.md      a Hugging Face model card (YAML metadata with model-index)
+    model.onnx, model.int8.onnx   fp32 and dynamically quantised int8 (unless onnx=False)
+    manifest.json  sha256 of every file, verified by Tagger.load
+
+Everything is written into a temporary directory that is renamed into place at the end, so an
+interrupted export never leaves a half-written model where a loader would look.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from . import __version__
+from .errors import UserError
+from .inference import SETTINGS_FILE, model_dir
+from .schema import TYPES
+
+MODEL_FILES = ("model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
+               "special_tokens_map.json")  # fmt: skip
+OPSET = 17
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def export(run: str | Path, out_root: str | Path = "exports", name: str | None = None, version: str | None = None,
+           onnx: bool = True, force: bool = False) -> Path:  # fmt: skip
+    """Export a run (or model directory) to <out_root>/<name>-<version>/ and return that path."""
+    src = model_dir(run)
+    run_dir = src.parent if (src.parent / "run.json").exists() else None
+    record = json.loads((run_dir / "run.json").read_text()) if run_dir else {}
+    name = name or f"siyasa-{record.get('config', 'model')}"
+    version = version or __version__
+    final = Path(out_root) / f"{name}-{version}"
+    if final.exists() and not force:
+        raise UserError(f"{final} exists; pass --force to replace it, or choose another --version")
+    if not (src / "model.safetensors").exists():
+        raise UserError(f"{src}: model.safetensors missing (only safetensors weights are exported)")
+
+    tmp = Path(out_root) / f".{name}-{version}.tmp{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        for f in MODEL_FILES:
+            if (src / f).exists():
+                shutil.copy2(src / f, tmp / f)
+        settings = json.loads((src / SETTINGS_FILE).read_text()) if (src / SETTINGS_FILE).exists() else {}
+        settings.update({
+            "name": name, "version": version, "siyasa_version": __version__,
+            "labels": json.loads((src / "config.json").read_text())["id2label"],
+            "data": record.get("data", {}), "metrics": record.get("metrics", {}),
+            "git": record.get("git", {}), "backbone": record.get("backbone", settings.get("backbone", {})),
+        })  # fmt: skip
+        (tmp / SETTINGS_FILE).write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
+        (tmp / "README.md").write_text(model_card(name, version, settings), encoding="utf-8")
+        if onnx:
+            export_onnx(tmp, tmp / "model.onnx")
+            quantize(tmp / "model.onnx", tmp / "model.int8.onnx")
+        write_manifest(tmp)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def export_onnx(model_directory: Path, out: Path) -> None:
+    """torch.onnx.export (TorchScript path, dynamic batch and sequence axes, opset 17)."""
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    model = AutoModelForTokenClassification.from_pretrained(model_directory, use_safetensors=True,
+                                                            attn_implementation="eager").eval()  # fmt: skip
+    ids = torch.ones(2, 16, dtype=torch.long)
+    mask = torch.ones(2, 16, dtype=torch.long)
+    axes = {0: "batch", 1: "sequence"}
+    with torch.inference_mode():
+        torch.onnx.export(model, (ids, mask), str(out), input_names=["input_ids", "attention_mask"],
+                          output_names=["logits"], dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": axes},
+                          opset_version=OPSET, dynamo=False)  # fmt: skip
+
+
+def quantize(fp32: Path, int8: Path) -> None:
+    """Dynamic int8 quantisation of the weights (activations stay float)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+
+
+def write_manifest(directory: Path) -> None:
+    files = sorted(p for p in directory.iterdir() if p.is_file() and p.name != "manifest.json")
+    manifest = {"files": {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size} for p in files}}
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def verify_manifest(directory: str | Path) -> None:
+    """Raise UserError naming every missing or altered file listed in manifest.json."""
+    d = Path(directory)
+    manifest = json.loads((d / "manifest.json").read_text())
+    missing = [f for f in manifest["files"] if not (d / f).exists()]
+    altered = [f for f, meta in manifest["files"].items() if (d / f).exists() and sha256(d / f) != meta["sha256"]]
+    if missing or altered:
+        parts = ([f"missing: {', '.join(missing)}"] if missing else []) + ([f"altered: {', '.join(altered)}"] if altered else [])
+        raise UserError(f"{d}: the model does not match its manifest.json ({'; '.join(parts)}); re-export it")
+
+
+def model_card(name: str, version: str, settings: dict) -> str:
+    """A Hugging Face model card with model-index results from the test split."""
+    metrics = settings.get("metrics", {})
+    test = metrics.get("test", {})
+    backbone = settings.get("backbone", {})
+    results = []
+    if test:
+        entries = [("overall_f1", "f1", "micro F1"), ("overall_precision", "precision", "micro precision"),
+                   ("overall_recall", "recall", "micro recall")] + [(t, "f1", f"{t} F1") for t in TYPES if t in test]  # fmt: skip
+        for key, typ, label in entries:
+            value = test[key]["f1"] if isinstance(test.get(key), dict) else test.get(key)
+            results.append(f"      - type: {typ}\n        value: {float(value):.4f}\n        name: {label}")
+    base = backbone.get("actual") if backbone.get("actual") not in (None, "offline") and "/" in str(backbone.get("actual")) and not str(backbone.get("actual")).startswith("/") else None
+    front = ["---", "language: ar", "license: apache-2.0", "library_name: transformers", "pipeline_tag: token-classification",
+             "tags: [token-classification, ner, arabic, political-news, event-extraction, siyasa]"]  # fmt: skip
+    if base:
+        front.append(f"base_model: {base}")
+    if results:
+        front += ["model-index:", f"- name: {name}", "  results:", "  - task:", "      type: token-classification",
+                  "      name: Actor, role and event tagging", "    dataset:", "      name: siyasa corpus v1 (test split)",
+                  "      type: siyasa", "    metrics:"] + results  # fmt: skip
+    front.append("---")
+    fallback = ""
+    if backbone.get("fallback"):
+        fallback = (f"\n> **Offline fallback.** This model was configured to fine-tune `{backbone.get('requested')}` but was "
+                    f"trained on the project's small offline backbone instead ({backbone.get('reason')}). Its scores are "
+                    f"not AraBERT's.\n")  # fmt: skip
+    labels = settings.get("labels", {})
+    label_rows = "\n".join(f"| {i} | `{lab}` |" for i, lab in sorted(labels.items(), key=lambda kv: int(kv[0])))
+    table = ""
+    if metrics:
+        from .evaluation import metrics_table
+
+        table = metrics_table(metrics)
+    return "\n".join(front) + f"""
+
+# {name} {version}
+
+An Arabic token classifier for political news, trained with [siyasa](https://github.com/) on the siyasa corpus:
+it tags **ACTOR** (people, organisations, states, armed groups, collectives), **ROLE** (titles and offices)
+and **EVENT** (the words that report political action), as IOB2 over words.
+{fallback}
+- Backbone requested: `{backbone.get('requested')}`; actually trained: `{backbone.get('actual')}` (revision `{backbone.get('revision')}`).
+- Label scheme: `{settings.get('label_scheme', 'coarse')}`; window {settings.get('max_length')} subwords, stride {settings.get('stride')}.
+- Preprocessing: AraBERT v02 normalisation per word (`preprocess: {settings.get('preprocess')}`); words from `siyasa.words.tokenize`.
+
+## Results
+
+{table or 'No metrics recorded.'}
+
+Strict IOB2 entity-level scores (seqeval); "unseen" is recall on mentions whose surface form never occurs in training.
+
+## Labels
+
+| id | label |
+|---|---|
+{label_rows}
+
+## How to use
+
+```python
+from siyasa import Tagger
+tagger = Tagger.load("{name}-{version}")            # ONNX int8 when onnxruntime is installed, else torch
+doc = tagger("قال البيت الأبيض إن الرئيس الأمريكي دونالد ترامب تحدث هاتفياً مع خليفة حفتر.")
+print([(s.text, s.label, s.score) for s in doc.spans])
+```
+
+With transformers alone (same word-aligned spans): `pipeline("token-classification", model=DIR,
+aggregation_strategy="first")` -- apply AraBERT v02 preprocessing per word first for identical results.
+
+## Intended use and limitations
+
+For tagging actors, roles and political-event triggers in Modern Standard Arabic news text, as a first
+pass for analysts and event-data pipelines. The training corpus was written for annotation (it is not a
+factual record) and covers Middle East, North Africa, Russia/Ukraine, EU and US politics from 2011 to 2026;
+expect lower accuracy on dialects, social media, other domains and actors never seen in training.
+Do not use it to make decisions about individuals.
+"""
