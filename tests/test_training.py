@@ -19,12 +19,6 @@ def smoke(tmp_path, *overrides):
     )
 
 
-@pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("smoke")
-    return train(smoke(tmp, "training.run_name=base")), tmp
-
-
 def test_smoke_run_writes_a_complete_run_record(smoke_run):
     result, _ = smoke_run
     run = result.run_dir

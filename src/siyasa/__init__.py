@@ -5,6 +5,6 @@
 
 __version__ = "0.1.0"
 
-from .inference import Doc, Tagger, TaggedSpan  # noqa: E402  (torch-free)
+from .inference import Doc, TaggedSpan, Tagger  # noqa: E402  (torch-free)
 
 __all__ = ["Doc", "Tagger", "TaggedSpan", "__version__"]

@@ -92,6 +92,23 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from .export import export
+
+    path = export(
+        args.run, args.out, name=args.name, version=args.version, onnx=not args.no_onnx, force=args.force
+    )
+    print(f"exported {path}")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from .predict import predict
+
+    predict(args.model, args.input, args.format, args.output, args.whole, args.backend, args.batch_size)
+    return 0
+
+
 def add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default="configs/arabert.yaml", help="YAML experiment config")
     p.add_argument(
@@ -140,6 +157,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--train-file", default=None, help="training split, for unseen-mention recall (default: the run's)"
     )
     e.set_defaults(func=_evaluate)
+
+    x = sub.add_parser(
+        "export", help="write a run as exports/<name>-<version>/ (safetensors, ONNX, card, manifest)"
+    )
+    x.add_argument("run", help="run directory (outputs/<run>) or model directory")
+    x.add_argument("--out", default="exports")
+    x.add_argument("--name", default=None, help="default: siyasa-<config name>")
+    x.add_argument("--version", default=None, help="default: the siyasa package version")
+    x.add_argument("--no-onnx", action="store_true", help="skip model.onnx and model.int8.onnx")
+    x.add_argument("--force", action="store_true", help="replace an existing export")
+    x.set_defaults(func=_export)
+
+    pr = sub.add_parser("predict", help="tag text with a run, export or installed model package")
+    pr.add_argument("--model", required=True)
+    pr.add_argument(
+        "--input", default="-", help="text file (a document per line), canonical JSONL, or - for stdin"
+    )
+    pr.add_argument("--format", default="jsonl", choices=["jsonl", "conll", "html", "text"])
+    pr.add_argument("--output", default=None, help="default: stdout")
+    pr.add_argument("--whole", action="store_true", help="the whole input is one document")
+    pr.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx"])
+    pr.add_argument("--batch-size", type=int, default=32)
+    pr.set_defaults(func=_predict)
     return p
 
 

@@ -113,9 +113,13 @@ def verify_manifest(directory: str | Path) -> None:
     d = Path(directory)
     manifest = json.loads((d / "manifest.json").read_text())
     missing = [f for f in manifest["files"] if not (d / f).exists()]
-    altered = [f for f, meta in manifest["files"].items() if (d / f).exists() and sha256(d / f) != meta["sha256"]]
+    altered = [
+        f for f, meta in manifest["files"].items() if (d / f).exists() and sha256(d / f) != meta["sha256"]
+    ]
     if missing or altered:
-        parts = ([f"missing: {', '.join(missing)}"] if missing else []) + ([f"altered: {', '.join(altered)}"] if altered else [])
+        parts = ([f"missing: {', '.join(missing)}"] if missing else []) + (
+            [f"altered: {', '.join(altered)}"] if altered else []
+        )
         raise UserError(f"{d}: the model does not match its manifest.json ({'; '.join(parts)}); re-export it")
 
 
@@ -131,7 +135,13 @@ def model_card(name: str, version: str, settings: dict) -> str:
         for key, typ, label in entries:
             value = test[key]["f1"] if isinstance(test.get(key), dict) else test.get(key)
             results.append(f"      - type: {typ}\n        value: {float(value):.4f}\n        name: {label}")
-    base = backbone.get("actual") if backbone.get("actual") not in (None, "offline") and "/" in str(backbone.get("actual")) and not str(backbone.get("actual")).startswith("/") else None
+    base = (
+        backbone.get("actual")
+        if backbone.get("actual") not in (None, "offline")
+        and "/" in str(backbone.get("actual"))
+        and not str(backbone.get("actual")).startswith("/")
+        else None
+    )
     front = ["---", "language: ar", "license: apache-2.0", "library_name: transformers", "pipeline_tag: token-classification",
              "tags: [token-classification, ner, arabic, political-news, event-extraction, siyasa]"]  # fmt: skip
     if base:
@@ -147,13 +157,17 @@ def model_card(name: str, version: str, settings: dict) -> str:
                     f"trained on the project's small offline backbone instead ({backbone.get('reason')}). Its scores are "
                     f"not AraBERT's.\n")  # fmt: skip
     labels = settings.get("labels", {})
-    label_rows = "\n".join(f"| {i} | `{lab}` |" for i, lab in sorted(labels.items(), key=lambda kv: int(kv[0])))
+    label_rows = "\n".join(
+        f"| {i} | `{lab}` |" for i, lab in sorted(labels.items(), key=lambda kv: int(kv[0]))
+    )
     table = ""
     if metrics:
         from .evaluation import metrics_table
 
         table = metrics_table(metrics)
-    return "\n".join(front) + f"""
+    return (
+        "\n".join(front)
+        + f"""
 
 # {name} {version}
 
@@ -161,13 +175,13 @@ An Arabic token classifier for political news, trained with [siyasa](https://git
 it tags **ACTOR** (people, organisations, states, armed groups, collectives), **ROLE** (titles and offices)
 and **EVENT** (the words that report political action), as IOB2 over words.
 {fallback}
-- Backbone requested: `{backbone.get('requested')}`; actually trained: `{backbone.get('actual')}` (revision `{backbone.get('revision')}`).
-- Label scheme: `{settings.get('label_scheme', 'coarse')}`; window {settings.get('max_length')} subwords, stride {settings.get('stride')}.
-- Preprocessing: AraBERT v02 normalisation per word (`preprocess: {settings.get('preprocess')}`); words from `siyasa.words.tokenize`.
+- Backbone requested: `{backbone.get("requested")}`; actually trained: `{backbone.get("actual")}` (revision `{backbone.get("revision")}`).
+- Label scheme: `{settings.get("label_scheme", "coarse")}`; window {settings.get("max_length")} subwords, stride {settings.get("stride")}.
+- Preprocessing: AraBERT v02 normalisation per word (`preprocess: {settings.get("preprocess")}`); words from `siyasa.words.tokenize`.
 
 ## Results
 
-{table or 'No metrics recorded.'}
+{table or "No metrics recorded."}
 
 Strict IOB2 entity-level scores (seqeval); "unseen" is recall on mentions whose surface form never occurs in training.
 
@@ -197,3 +211,4 @@ factual record) and covers Middle East, North Africa, Russia/Ukraine, EU and US 
 expect lower accuracy on dialects, social media, other domains and actors never seen in training.
 Do not use it to make decisions about individuals.
 """
+    )

@@ -93,7 +93,14 @@ def link_roles(text: str, spans: list) -> list[Link]:
         elif before and not text[spans[before[-1]].end : role.start].strip():
             holder = Link(i, before[-1], "name-title")
         else:
-            inside = [j for j in order if spans[j].label == "ACTOR" and role.start <= spans[j].start and spans[j].end <= role.end and j != i]
+            inside = [
+                j
+                for j in order
+                if spans[j].label == "ACTOR"
+                and role.start <= spans[j].start
+                and spans[j].end <= role.end
+                and j != i
+            ]
             if inside:
                 holder = Link(i, inside[0], "nested")
         if holder:
@@ -125,7 +132,13 @@ class WordPieceTokenizer:
     def convert_tokens_to_ids(self, token: str) -> int:
         return self._tok.token_to_id(token)
 
-    def __call__(self, docs: list[list[str]], is_split_into_words: bool = True, add_special_tokens: bool = False, verbose: bool = False):
+    def __call__(
+        self,
+        docs: list[list[str]],
+        is_split_into_words: bool = True,
+        add_special_tokens: bool = False,
+        verbose: bool = False,
+    ):
         encodings = self._tok.encode_batch(docs, is_pretokenized=True, add_special_tokens=False)
 
         class _Batch(dict):
@@ -143,11 +156,15 @@ class TorchBackend:
         from transformers import AutoModelForTokenClassification
 
         self.torch = torch
-        self.model = AutoModelForTokenClassification.from_pretrained(directory, use_safetensors=True, trust_remote_code=False).eval()
+        self.model = AutoModelForTokenClassification.from_pretrained(
+            directory, use_safetensors=True, trust_remote_code=False
+        ).eval()
 
     def probs(self, ids, mask):
         with self.torch.inference_mode():
-            logits = self.model(input_ids=self.torch.as_tensor(ids), attention_mask=self.torch.as_tensor(mask)).logits
+            logits = self.model(
+                input_ids=self.torch.as_tensor(ids), attention_mask=self.torch.as_tensor(mask)
+            ).logits
             return self.torch.softmax(logits.float(), dim=-1).numpy()
 
 
@@ -183,7 +200,9 @@ def model_dir(path: str | Path) -> Path:
         return p / "model"
     if (p / "config.json").exists():
         return p
-    raise UserError(f"{path}: no model here (expected config.json, or a run directory with model/config.json)")
+    raise UserError(
+        f"{path}: no model here (expected config.json, or a run directory with model/config.json)"
+    )
 
 
 class Tagger:
@@ -197,7 +216,9 @@ class Tagger:
         self.max_chars = int(settings.get("max_chars", DEFAULT_MAX_CHARS))
 
     @classmethod
-    def load(cls, path, backend: str = "auto", onnx_file: str = "model.int8.onnx", verify: bool = True) -> Tagger:
+    def load(
+        cls, path, backend: str = "auto", onnx_file: str = "model.int8.onnx", verify: bool = True
+    ) -> Tagger:
         """Load a run, model or export directory, or an installed model package (its module name)."""
         d = _resolve_path(path)
         if verify and (d / "manifest.json").exists():
@@ -215,7 +236,9 @@ class Tagger:
             backend = "onnx" if onnx_path.exists() and _has("onnxruntime") else "torch"
         if backend == "onnx":
             if not onnx_path.exists():
-                raise UserError(f"{d}: no ONNX model (expected {onnx_file} or model.onnx); export with `siyasa export`")
+                raise UserError(
+                    f"{d}: no ONNX model (expected {onnx_file} or model.onnx); export with `siyasa export`"
+                )
             impl = OnnxBackend(onnx_path)
         elif backend == "torch":
             impl = TorchBackend(d)
@@ -223,7 +246,9 @@ class Tagger:
             raise UserError(f"unknown backend {backend!r}; expected auto, torch or onnx")
         return cls(impl, tokenizer, labels, settings)
 
-    def predict_word_probs(self, docs_words: list[list[str]], batch_size: int = 32) -> list[list[tuple[str, float]]]:
+    def predict_word_probs(
+        self, docs_words: list[list[str]], batch_size: int = 32
+    ) -> list[list[tuple[str, float]]]:
         """(label, probability) per word per document; windows batched by length (little padding)."""
         import numpy as np
 
@@ -248,11 +273,17 @@ class Tagger:
         n_words = [len(ws) for ws in docs_words]
         label_ids = merge_word_predictions(windows, labels, n_words)
         word_probs = merge_word_predictions(windows, probs, n_words)
-        return [[(self.labels[i], float(p)) for i, p in zip(ids_, ps, strict=True)] for ids_, ps in zip(label_ids, word_probs, strict=True)]
+        return [
+            [(self.labels[i], float(p)) for i, p in zip(ids_, ps, strict=True)]
+            for ids_, ps in zip(label_ids, word_probs, strict=True)
+        ]
 
     def tag_words(self, docs_words: list[list[str]], batch_size: int = 32) -> list[list[str]]:
         """Valid IOB2 tags per word per document."""
-        return [repair_iob2([label for label, _ in row]) for row in self.predict_word_probs(docs_words, batch_size)]
+        return [
+            repair_iob2([label for label, _ in row])
+            for row in self.predict_word_probs(docs_words, batch_size)
+        ]
 
     def __call__(self, text: str) -> Doc:
         return self.pipe([text])[0]
@@ -280,7 +311,11 @@ class Tagger:
                 while j < len(offsets) and offsets[j][1] <= s.end:
                     j += 1
                 score = sum(row[x][1] for x in range(k, j)) / (j - k)
-                spans.append(TaggedSpan(s.start, s.end, text[s.start : s.end], s.label, s.subtype, round(float(score), 6)))
+                spans.append(
+                    TaggedSpan(
+                        s.start, s.end, text[s.start : s.end], s.label, s.subtype, round(float(score), 6)
+                    )
+                )
             docs.append(Doc(text, spans))
         return docs
 

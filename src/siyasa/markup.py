@@ -197,9 +197,17 @@ def to_markup(record: dict) -> str:
         if key in meta:
             head.append(f"{key}: {meta.pop(key)}")
     head += [f"{k}: {v}" for k, v in sorted(meta.items())]
-    text = record["text"]
-    spans = [Span.from_dict(d) for d in record["spans"]]
-    opens: dict[int, list[Span]] = {}
+    return (
+        "\n".join(head)
+        + "\n---\n"
+        + markup_body(record["text"], [Span.from_dict(d) for d in record["spans"]])
+        + "\n"
+    )
+
+
+def markup_body(text: str, spans: list) -> str:
+    """Text with inline `[TYPE/SUBTYPE words]` brackets for spans (anything with start, end, label, subtype)."""
+    opens: dict[int, list] = {}
     closes: dict[int, int] = {}
     for s in sorted(spans, key=lambda s: (s.start, -s.end)):
         opens.setdefault(s.start, []).append(s)
@@ -212,4 +220,4 @@ def to_markup(record: dict) -> str:
         if i < len(text):
             ch = text[i]
             out.append("\\" + ch if ch in "[]\\" else ch)
-    return "\n".join(head) + "\n---\n" + "".join(out) + "\n"
+    return "".join(out)

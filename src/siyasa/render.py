@@ -1,0 +1,95 @@
+"""Output formats of `siyasa predict`: JSONL records, CoNLL, inline markup text, and an HTML page."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from .features import repair_iob2
+from .inference import Doc
+from .markup import markup_body
+from .words import tokenize
+
+COLOURS = {"ACTOR": "#cfe3ff", "ROLE": "#ffe1b0", "EVENT": "#cdeecf"}
+BORDERS = {"ACTOR": "#3b7dd8", "ROLE": "#d98a00", "EVENT": "#2f9a3a"}
+
+
+def to_jsonl(docs: list[Doc]) -> str:
+    return "".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in docs)
+
+
+def word_tags(doc: Doc) -> list[tuple[str, str]]:
+    """(word, IOB2 tag) for every word of the document, from its spans."""
+    words = tokenize(doc.text)
+    tags = ["O"] * len(words)
+    for s in doc.spans:
+        name = f"{s.label}.{s.subtype}" if s.subtype else s.label
+        inside = [i for i, w in enumerate(words) if s.start <= w.start and w.end <= s.end]
+        for k, i in enumerate(inside):
+            tags[i] = ("B-" if k == 0 else "I-") + name
+    return list(zip([w.text for w in words], repair_iob2(tags), strict=True))
+
+
+def to_conll(docs: list[Doc]) -> str:
+    """Word and tag per line, a blank line between documents."""
+    return "\n".join("".join(f"{w}\t{t}\n" for w, t in word_tags(d)) for d in docs)
+
+
+def to_text(docs: list[Doc]) -> str:
+    """The authoring markup: [ACTOR/PER name] ... one document per line (newlines kept inside)."""
+    return "".join(markup_body(d.text, d.spans) + "\n" for d in docs)
+
+
+def to_html(docs: list[Doc], title: str = "siyasa") -> str:
+    """A self-contained right-to-left page: a colour per type, a legend, subtype and score on hover."""
+    legend = "".join(f'<span class="chip {t}">{t}</span>' for t in COLOURS)
+    styles = "\n".join(
+        f"mark.{t} {{ background: {c}; border-bottom: 2px solid {BORDERS[t]}; }} .chip.{t} {{ background: {c}; border: 1px solid {BORDERS[t]}; }}"
+        for t, c in COLOURS.items()
+    )
+    body = "\n".join(
+        f"<article><h2>{html.escape(d.id or f'#{i + 1}')}</h2><p>{_marked(d)}</p></article>"
+        for i, d in enumerate(docs)
+    )
+    return f"""<!doctype html>
+<html lang="ar" dir="rtl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>
+body {{ font-family: "Noto Naskh Arabic", "Amiri", "Noto Sans Arabic", "Segoe UI", Tahoma, sans-serif; font-size: 19px;
+       line-height: 2.3; max-width: 56em; margin: 1.5em auto; padding: 0 1em; color: #1d1d1f; background: #fff; }}
+h1 {{ font-size: 1.3em; margin: 0 0 .3em; }} h2 {{ font-size: .8em; color: #777; font-family: monospace; margin: 1.2em 0 0; }}
+mark {{ padding: .12em .3em; border-radius: .35em; cursor: help; }}
+mark sub {{ font-size: .55em; font-family: monospace; direction: ltr; unicode-bidi: isolate; margin-inline-start: .25em; opacity: .75; }}
+.legend {{ position: sticky; top: 0; background: #fff; padding: .4em 0; border-bottom: 1px solid #eee; font-size: .8em; }}
+.chip {{ display: inline-block; padding: 0 .6em; margin-inline-end: .5em; border-radius: .35em; font-family: monospace; }}
+{styles}
+</style>
+</head>
+<body>
+<h1>{html.escape(title)}</h1>
+<div class="legend">{legend} <span style="color:#777">hover a span for its subtype and score</span></div>
+{body}
+</body>
+</html>
+"""
+
+
+def _marked(doc: Doc) -> str:
+    out, pos = [], 0
+    for s in sorted(doc.spans, key=lambda s: s.start):
+        if s.start < pos:  # nested spans (gold records) are shown through their outer span
+            continue
+        out.append(html.escape(doc.text[pos : s.start]))
+        tag = f"{s.label}.{s.subtype}" if s.subtype else s.label
+        hover = f"{tag} · {s.score:.2f}" if getattr(s, "score", None) is not None else tag
+        out.append(f'<mark class="{s.label}" title="{html.escape(hover)}">{html.escape(doc.text[s.start : s.end])}'
+                   f"<sub>{html.escape(s.subtype or s.label)}</sub></mark>")  # fmt: skip
+        pos = s.end
+    out.append(html.escape(doc.text[pos:]))
+    return "".join(out).replace("\n", "<br>\n")
+
+
+FORMATS = {"jsonl": to_jsonl, "conll": to_conll, "text": to_text, "html": to_html}

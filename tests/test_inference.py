@@ -1,0 +1,143 @@
+"""The runtime API on an exported smoke model: offsets, batching, limits, backends, integrity."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from siyasa import Tagger
+from siyasa.errors import UserError
+from siyasa.inference import link_roles
+from siyasa.schema import Span
+
+pytestmark = pytest.mark.slow
+
+TEXT = "قال البيت الأبيض، الجمعة، إن الرئيس الأمريكي دونالد ترامب تحدث هاتفياً مع خليفة حفتر."
+
+
+def dev_texts(n=6):
+    with open("data/processed/dev.jsonl", encoding="utf-8") as f:
+        return [json.loads(line)["text"] for line in f][:n]
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_spans_carry_exact_offsets_and_plain_float_scores(smoke_export, backend):
+    tagger = Tagger.load(smoke_export, backend=backend)
+    for text in dev_texts() + [TEXT, "  \u200fتَحَدَّثَ الـرئيس «مع» ٢٠١٩ 😀  "]:
+        doc = tagger(text)
+        assert doc.text == text
+        for s in doc.spans:
+            assert text[s.start : s.end] == s.text and type(s.score) is float and 0 <= s.score <= 1
+        record = doc.to_dict()
+        assert set(record) == {"id", "text", "spans", "meta"}
+        json.dumps(record)  # plain types only
+
+
+def test_pipe_equals_one_by_one(smoke_export):
+    tagger = Tagger.load(smoke_export, backend="torch")
+    texts = dev_texts() + [TEXT, "رفضت روسيا.", ""]
+    batched = tagger.pipe(texts, batch_size=3)
+    single = [tagger(t) for t in texts]
+    assert sum(len(d.spans) for d in single) > 0
+    for b, s in zip(batched, single, strict=True):
+        assert [(x.start, x.end, x.label, x.subtype) for x in b.spans] == [
+            (x.start, x.end, x.label, x.subtype) for x in s.spans
+        ]
+        # scores may differ in the last float digits: padding changes the shape of the matrix products
+        assert all(abs(x.score - y.score) < 1e-4 for x, y in zip(b.spans, s.spans, strict=True))
+
+
+def test_empty_and_oversized_input(smoke_export):
+    tagger = Tagger.load(smoke_export, backend="torch")
+    assert tagger("").spans == [] and tagger(" \n\t ").spans == []
+    tagger.max_chars = 100
+    with pytest.raises(UserError, match="above the limit of 100"):
+        tagger("ا" * 101)
+
+
+def test_long_document_gets_one_label_per_word(smoke_export):
+    tagger = Tagger.load(smoke_export, backend="onnx")
+    text = " ".join(dev_texts(3)) * 4
+    words = text.split()
+    assert len(words) > 2000
+    rows = tagger.predict_word_probs([[w.text for w in __import__("siyasa").words.tokenize(text)]])
+    assert len(rows[0]) == len(__import__("siyasa").words.tokenize(text))
+
+
+def test_int8_and_fp32_onnx_agree_with_torch(smoke_export):
+    texts = dev_texts()
+    ref = [
+        [(s.start, s.end, s.label) for s in d.spans]
+        for d in Tagger.load(smoke_export, backend="torch").pipe(texts)
+    ]
+    fp32 = [
+        [(s.start, s.end, s.label) for s in d.spans]
+        for d in Tagger.load(smoke_export, backend="onnx", onnx_file="model.onnx").pipe(texts)
+    ]
+    assert fp32 == ref
+
+
+def test_onnx_backend_never_imports_torch_or_transformers(smoke_export):
+    code = (
+        "import sys; from siyasa import Tagger; t = Tagger.load(sys.argv[1], backend='onnx'); t('رفضت روسيا القرار');"
+        "bad = [m for m in ('torch', 'transformers') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(smoke_export)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_altered_or_missing_files_are_named(smoke_export, tmp_path):
+    import shutil
+
+    copy = tmp_path / "model"
+    shutil.copytree(smoke_export, copy)
+    (copy / "config.json").write_text((copy / "config.json").read_text() + " ")
+    (copy / "model.int8.onnx").unlink()
+    with pytest.raises(UserError, match=r"missing: model.int8.onnx; altered: config.json"):
+        Tagger.load(copy)
+
+
+def test_export_leaves_no_partial_directory_when_interrupted(smoke_run, tmp_path, monkeypatch):
+    from siyasa import export as export_module
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export_module, "quantize", boom)
+    with pytest.raises(KeyboardInterrupt):
+        export_module.export(smoke_run[0].run_dir, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_holds_card_settings_and_manifest(smoke_export):
+    names = {p.name for p in smoke_export.iterdir()}
+    assert {"model.safetensors", "config.json", "tokenizer.json", "siyasa.json", "README.md", "model.onnx",
+            "model.int8.onnx", "manifest.json"} <= names  # fmt: skip
+    assert not any(n.endswith((".bin", ".pt", ".pkl")) for n in names)
+    settings = json.loads((smoke_export / "siyasa.json").read_text())
+    assert settings["backbone"]["actual"] == "offline" and settings["data"]["train"]["sha256"]
+    card = (smoke_export / "README.md").read_text()
+    assert (
+        card.startswith("---\nlanguage: ar")
+        and "model-index:" in card
+        and "pipeline_tag: token-classification" in card
+    )
+
+
+def test_links_join_titles_and_names():
+    text = "قال الرئيس الأمريكي دونالد ترامب إن غسان سلامة، المبعوث الأممي، التقى الأمين العام للأمم المتحدة."
+
+    def span(sub, label, subtype=None, nth=0):
+        start = text.index(sub)
+        return Span(start, start + len(sub), label, subtype)
+
+    spans = sorted([span("الرئيس الأمريكي", "ROLE"), span("دونالد ترامب", "ACTOR", "PER"),
+                    span("غسان سلامة", "ACTOR", "PER"), span("المبعوث الأممي", "ROLE"),
+                    span("الأمين العام للأمم المتحدة", "ROLE"), span("للأمم المتحدة", "ACTOR", "ORG")])  # fmt: skip
+    links = {(text[spans[lk.role].start : spans[lk.role].end], text[spans[lk.actor].start : spans[lk.actor].end], lk.rule)
+             for lk in link_roles(text, spans)}  # fmt: skip
+    assert links == {("الرئيس الأمريكي", "دونالد ترامب", "title-name"), ("المبعوث الأممي", "غسان سلامة", "apposition"),
+                     ("الأمين العام للأمم المتحدة", "للأمم المتحدة", "nested")}  # fmt: skip
