@@ -116,6 +116,36 @@ def add_config_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _data_agreement(args: argparse.Namespace) -> int:
+    import json
+
+    from .agreement import agreement, agreement_table
+
+    result = agreement(args.pass1, args.pass2)
+    print(f"{result['documents']} documents annotated twice, independently\n")
+    print(agreement_table(result))
+    if args.output:
+        Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+def _data_strip(args: argparse.Namespace) -> int:
+    from .agreement import strip_markup
+    from .markup import read_document
+
+    out = Path(args.out)
+    for f in args.files:
+        rec, errs = read_document(f)
+        if errs:
+            print("\n".join(map(str, errs)), file=sys.stderr)
+            return EXIT_BAD_INPUT
+        target = out / rec["meta"]["topic"] / f"{rec['id']}.txt"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(strip_markup(rec), encoding="utf-8")
+    print(f"wrote {len(args.files)} unmarked file(s) under {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="siyasa", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -180,6 +210,19 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx"])
     pr.add_argument("--batch-size", type=int, default=32)
     pr.set_defaults(func=_predict)
+    ag = dsub.add_parser(
+        "agreement", help="span-level F1 between two independent annotations of the same documents"
+    )
+    ag.add_argument("--pass1", default="data/agreement/pass1")
+    ag.add_argument("--pass2", default="data/agreement/pass2")
+    ag.add_argument("--output", default=None, help="also write the result as JSON")
+    ag.set_defaults(func=_data_agreement)
+    st = dsub.add_parser(
+        "strip", help="write authoring files without markup (for an independent second annotation)"
+    )
+    st.add_argument("files", nargs="+")
+    st.add_argument("--out", required=True)
+    st.set_defaults(func=_data_strip)
     return p
 
 

@@ -1,0 +1,104 @@
+"""Inter-annotator agreement: span-level F1 between two independent annotations of the same texts.
+
+Two passes over the same documents (data/agreement/pass1 = the corpus annotation frozen when the second
+annotator started, data/agreement/pass2 = the independent re-annotation from unmarked text). A span
+agrees when start, end, type and subtype are all equal; F1 = 2|A and B| / (|A| + |B|), overall, per type,
+and at type level alone (subtypes ignored). Nested spans count like any other.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from .errors import UserError
+from .markup import HEADER_ORDER, read_document
+
+
+def strip_markup(record: dict) -> str:
+    """The authoring document without any span markup (what a second annotator starts from)."""
+    meta = dict(record["meta"])
+    head = [f"id: {record['id']}"] + [f"{k}: {meta[k]}" for k in HEADER_ORDER[1:] if k in meta]
+    text = record["text"].replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    return "\n".join(head) + "\n---\n" + text + "\n"
+
+
+def _load(directory: Path) -> dict[str, dict]:
+    out, errors = {}, []
+    for p in sorted(directory.glob("**/*.txt")):
+        rec, errs = read_document(p)
+        errors += [str(e) for e in errs]
+        if rec:
+            out[rec["id"]] = rec
+    if errors:
+        raise UserError("invalid annotation files:\n" + "\n".join(errors[:40]))
+    return out
+
+
+def agreement(pass1: str | Path, pass2: str | Path) -> dict:
+    """Agreement between the documents present in both directories (ids must match, texts be equal)."""
+    a, b = _load(Path(pass1)), _load(Path(pass2))
+    common = sorted(set(a) & set(b))
+    if not common:
+        raise UserError(f"no document ids in common between {pass1} and {pass2}")
+    for doc_id in common:
+        if a[doc_id]["text"] != b[doc_id]["text"]:
+            raise UserError(
+                f"{doc_id}: the two passes have different texts; the second annotator must not edit the text"
+            )
+    strict, typed, total_a, total_b, typed_a, typed_b = (
+        Counter(),
+        Counter(),
+        Counter(),
+        Counter(),
+        Counter(),
+        Counter(),
+    )
+    for doc_id in common:
+        sa = Counter((s["start"], s["end"], s["label"], s["subtype"]) for s in a[doc_id]["spans"])
+        sb = Counter((s["start"], s["end"], s["label"], s["subtype"]) for s in b[doc_id]["spans"])
+        for key, n in (sa & sb).items():
+            strict[key[2]] += n
+        for key, n in sa.items():
+            total_a[key[2]] += n
+        for key, n in sb.items():
+            total_b[key[2]] += n
+        ta = Counter((s, e, lab) for (s, e, lab, _), n in sa.items() for _ in range(n))
+        tb = Counter((s, e, lab) for (s, e, lab, _), n in sb.items() for _ in range(n))
+        for key, n in (ta & tb).items():
+            typed[key[2]] += n
+
+    def f1(agree: int, na: int, nb: int) -> float:
+        return 2 * agree / (na + nb) if na + nb else 1.0
+
+    labels = sorted(set(total_a) | set(total_b))
+    result = {
+        "documents": len(common),
+        "spans_pass1": sum(total_a.values()),
+        "spans_pass2": sum(total_b.values()),
+        "f1": f1(sum(strict.values()), sum(total_a.values()), sum(total_b.values())),
+        "f1_type_only": f1(sum(typed.values()), sum(total_a.values()), sum(total_b.values())),
+        "per_type": {
+            t: {
+                "f1": f1(strict[t], total_a[t], total_b[t]),
+                "f1_type_only": f1(typed[t], total_a[t], total_b[t]),
+                "pass1": total_a[t],
+                "pass2": total_b[t],
+            }
+            for t in labels
+        },  # fmt: skip
+    }
+    return result
+
+
+def agreement_table(result: dict) -> str:
+    rows = [
+        "| type | spans (pass 1) | spans (pass 2) | F1 (type and subtype) | F1 (type only) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for t, r in result["per_type"].items():
+        rows.append(f"| {t} | {r['pass1']} | {r['pass2']} | {r['f1']:.3f} | {r['f1_type_only']:.3f} |")
+    rows.append(
+        f"| **all** | {result['spans_pass1']} | {result['spans_pass2']} | **{result['f1']:.3f}** | **{result['f1_type_only']:.3f}** |"
+    )
+    return "\n".join(rows)
