@@ -46,14 +46,7 @@ def agreement(pass1: str | Path, pass2: str | Path) -> dict:
             raise UserError(
                 f"{doc_id}: the two passes have different texts; the second annotator must not edit the text"
             )
-    strict, typed, total_a, total_b, typed_a, typed_b = (
-        Counter(),
-        Counter(),
-        Counter(),
-        Counter(),
-        Counter(),
-        Counter(),
-    )
+    strict, typed, total_a, total_b = Counter(), Counter(), Counter(), Counter()
     for doc_id in common:
         sa = Counter((s["start"], s["end"], s["label"], s["subtype"]) for s in a[doc_id]["spans"])
         sb = Counter((s["start"], s["end"], s["label"], s["subtype"]) for s in b[doc_id]["spans"])
