@@ -27,7 +27,7 @@ def _data_check(args: argparse.Namespace) -> int:
     from collections import Counter
 
     from .markup import read_document
-    from .words import tokenize
+    from .words import is_punct, tokenize
 
     n_err, n_words, tags = 0, 0, Counter()
     for f in args.files:
@@ -37,7 +37,7 @@ def _data_check(args: argparse.Namespace) -> int:
         n_err += len(errs)
         if rec is None:
             continue
-        words = sum(1 for w in tokenize(rec["text"]) if w.text.isalnum())
+        words = sum(1 for w in tokenize(rec["text"]) if not is_punct(w.text))
         n_words += words
         tags.update(f"{s['label']}.{s['subtype']}" if s["subtype"] else s["label"] for s in rec["spans"])
         if args.verbose:
@@ -106,6 +106,13 @@ def _predict(args: argparse.Namespace) -> int:
     from .predict import predict
 
     predict(args.model, args.input, args.format, args.output, args.whole, args.backend, args.batch_size)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    serve(args.model, args.host, args.port, args.backend, args.max_body_bytes)
     return 0
 
 
@@ -223,6 +230,14 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("files", nargs="+")
     st.add_argument("--out", required=True)
     st.set_defaults(func=_data_strip)
+
+    sv = sub.add_parser("serve", help="REST service: POST /v1/tag, GET /healthz, GET /v1/model")
+    sv.add_argument("--model", required=True)
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx"])
+    sv.add_argument("--max-body-bytes", type=int, default=1_000_000)
+    sv.set_defaults(func=_serve)
     return p
 
 
