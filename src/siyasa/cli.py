@@ -109,6 +109,13 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _package(args: argparse.Namespace) -> int:
+    from .package import package
+
+    print(f"built {package(args.run, args.out, args.name, args.version)}")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
@@ -230,6 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("files", nargs="+")
     st.add_argument("--out", required=True)
     st.set_defaults(func=_data_strip)
+
+    pk = sub.add_parser("package", help="build an installable wheel siyasa_model_<name> whose load() returns a Tagger")
+    pk.add_argument("run", help="run directory or model directory")
+    pk.add_argument("--out", default="dist")
+    pk.add_argument("--name", default=None, help="default: the run's config name")
+    pk.add_argument("--version", default=None)
+    pk.set_defaults(func=_package)
 
     sv = sub.add_parser("serve", help="REST service: POST /v1/tag, GET /healthz, GET /v1/model")
     sv.add_argument("--model", required=True)

@@ -9,7 +9,7 @@ import regex
 
 from .schema import SUBTYPES, TYPES, Span
 from .validation import read_jsonl
-from .words import tokenize
+from .words import is_punct, tokenize
 
 SPLITS = ("train", "dev", "test")
 # Location prepositions after which a place name is not a GPE actor (schema, GPE rule).
@@ -120,7 +120,8 @@ def counts_table(by_split: dict[str, list[dict]]) -> str:
     names = list(by_split)
     rows: list[tuple[str, list[int]]] = []
     rows.append(("documents", [len(by_split[n]) for n in names]))
-    rows.append(("words", [sum(len(tokenize(r["text"])) for r in by_split[n]) for n in names]))
+    rows.append(("words", [sum(1 for r in by_split[n] for w in tokenize(r["text"]) if not is_punct(w.text)) for n in names]))
+    rows.append(("tokens (words and punctuation)", [sum(len(tokenize(r["text"])) for r in by_split[n]) for n in names]))
     counts = {n: Counter() for n in names}
     for n in names:
         for r in by_split[n]:
@@ -153,7 +154,7 @@ def stats_markdown(processed: str | Path) -> str:
         "",
         counts_table(by_split),
         "",
-        "Words are `siyasa.words.tokenize` tokens (punctuation included). Nested ACTOR spans inside ROLE are counted.",
+        "Words and tokens are those of `siyasa.words.tokenize`. Nested ACTOR spans inside ROLE are counted.",
         "",
         f"Unseen ACTOR mentions in test (surface form never an ACTOR in train): **{unseen} of {total} ({pct:.1f}%)**.",
         "",
@@ -176,6 +177,10 @@ _FEATURES = {
     "Eastern Arabic digits": regex.compile(r"[\u0660-\u0669\u06F0-\u06F9]"),
     "«» quotes": regex.compile(r"[«»]"),
     "“” quotes": regex.compile(r"[“”]"),
+    # the less common spelling of a name that also occurs in its common form in the corpus
+    "transliteration variants": regex.compile(r"\b(غوتيريس|ترمب|بوتن|إردوغان|نتانياهو|هيلارى|بلنكن|ماكرن|لافرون|زيلينسكى|بايدن الابن)\b"),
+    # common slips of published Arabic: ى for ي, missing hamza, ة/ه confusion, two words run together
+    "typos and joined words": regex.compile(r"\b(فى|الذى|التى|هذة|علية|الحكومه|وقالال\w+|وزارةال\w+|الى|اذا|انه)\b"),
 }
 
 
