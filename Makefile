@@ -17,7 +17,7 @@ DATA ?= data/processed/test.jsonl
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data validate-data data-stats test test-fast lint format train evaluate clean
+.PHONY: help setup data validate-data data-stats test test-fast lint format train evaluate export package clean
 
 help: ## List the targets with one line each
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}'
@@ -73,6 +73,14 @@ endif
 evaluate: setup ## Score a run on a canonical JSONL file (RUN=<run dir> DATA=data/processed/test.jsonl)
 	@test -n "$(RUN)" || { echo "usage: make evaluate RUN=outputs/<run> [DATA=file.jsonl]"; exit 2; }
 	$(BIN)/siyasa evaluate --model $(RUN) --data $(DATA)
+
+export: setup ## Export a run to exports/<name>-<version>/ (RUN=<run dir>; safetensors, ONNX, card, manifest)
+	@test -n "$(RUN)" || { echo "usage: make export RUN=outputs/<run>"; exit 2; }
+	$(BIN)/siyasa export $(RUN) --force
+
+package: setup ## Build dist/siyasa_model_<name>-<version>-py3-none-any.whl from a run (RUN=<run dir>)
+	@test -n "$(RUN)" || { echo "usage: make package RUN=outputs/<run>"; exit 2; }
+	$(BIN)/siyasa package $(RUN)
 
 clean: ## Remove caches and build debris (keeps .venv, outputs/ and exports/)
 	rm -rf .pytest_cache .ruff_cache build dist src/*.egg-info .cache

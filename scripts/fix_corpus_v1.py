@@ -33,7 +33,20 @@ SUPPORT_VERBS = {
     "نفذ", "نفذت", "ينفذ", "تنفذ", "تنفيذ", "نفذوا",
     "قدم", "قدمت", "يقدم", "تقديم", "قدما",
 }  # fmt: skip
-TITLES = {"الأمير", "الشيخ", "الملك", "السلطان", "المشير", "اللواء", "العميد", "العقيد", "الجنرال", "الفريق", "العاهل", "الرئيس"}
+TITLES = {
+    "الأمير",
+    "الشيخ",
+    "الملك",
+    "السلطان",
+    "المشير",
+    "اللواء",
+    "العميد",
+    "العقيد",
+    "الجنرال",
+    "الفريق",
+    "العاهل",
+    "الرئيس",
+}
 POLICE = ("الشرطة", "شرطة", "قوات الأمن", "قوى الأمن", "الدرك", "قوات الشرطة")
 WAR = {"الحرب", "حرب", "والحرب", "بالحرب", "للحرب"}
 STOP = {"وقف", "إنهاء", "انهاء", "لوقف", "لإنهاء"}
@@ -60,27 +73,48 @@ def fix(rec: dict) -> list[str]:
     for s in rec["spans"]:
         words = [w for w in tokenize(text[s["start"] : s["end"]])]
         surface = text[s["start"] : s["end"]]
-        if s["label"] == "EVENT" and len(words) >= 2 and strip_clitic(words[0].text, SUPPORT_VERBS) and not is_punct(words[1].text):
+        if (
+            s["label"] == "EVENT"
+            and len(words) >= 2
+            and strip_clitic(words[0].text, SUPPORT_VERBS)
+            and not is_punct(words[1].text)
+        ):
             new_start = s["start"] + words[1].start
             changes.append(f"HC36 {surface!r} -> {text[new_start : s['end']]!r}")
             s = {**s, "start": new_start}
         elif s["label"] == "EVENT" and bare(surface) in WAR:
             changes.append(f"HC37 removed {surface!r} ({s['subtype']})")
             continue
-        elif s["label"] == "EVENT" and len(words) == 2 and bare(words[1].text) in WAR and strip_clitic(words[0].text, STOP):
+        elif (
+            s["label"] == "EVENT"
+            and len(words) == 2
+            and bare(words[1].text) in WAR
+            and strip_clitic(words[0].text, STOP)
+        ):
             new_end = s["start"] + words[0].end
             changes.append(f"HC37 {surface!r} -> {text[s['start'] : new_end]!r} RETREAT")
             s = {**s, "end": new_end, "subtype": "RETREAT"}
         elif s["label"] == "EVENT" and "انقلاب" in bare(surface) and s["subtype"] != "ASSAULT":
             changes.append(f"HC33 {surface!r} {s['subtype']} -> ASSAULT")
             s = {**s, "subtype": "ASSAULT"}
-        elif s["label"] == "ACTOR" and s["subtype"] == "ORG" and bare(surface).lstrip("وفبل").startswith(POLICE):
+        elif (
+            s["label"] == "ACTOR"
+            and s["subtype"] == "ORG"
+            and bare(surface).lstrip("وفبل").startswith(POLICE)
+        ):
             changes.append(f"HC34 {surface!r} ORG -> ARMED")
             s = {**s, "subtype": "ARMED"}
-        elif s["label"] == "ACTOR" and s["subtype"] == "PER" and len(words) >= 2 and strip_clitic(words[0].text, TITLES):
+        elif (
+            s["label"] == "ACTOR"
+            and s["subtype"] == "PER"
+            and len(words) >= 2
+            and strip_clitic(words[0].text, TITLES)
+        ):
             role_end = s["start"] + words[0].end
             name_start = s["start"] + words[1].start
-            changes.append(f"HC35 {surface!r} -> ROLE {text[s['start'] : role_end]!r} + PER {text[name_start : s['end']]!r}")
+            changes.append(
+                f"HC35 {surface!r} -> ROLE {text[s['start'] : role_end]!r} + PER {text[name_start : s['end']]!r}"
+            )
             out.append({"start": s["start"], "end": role_end, "label": "ROLE", "subtype": None})
             s = {**s, "start": name_start}
         out.append(s)
@@ -92,7 +126,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--raw", default="data/raw")
-    ap.add_argument("--skip", nargs="*", default=[], help="topics to leave alone (documents still being written)")
+    ap.add_argument(
+        "--skip", nargs="*", default=[], help="topics to leave alone (documents still being written)"
+    )
     args = ap.parse_args()
     total = 0
     for path in raw_files(args.raw):

@@ -141,3 +141,31 @@ def test_links_join_titles_and_names():
              for lk in link_roles(text, spans)}  # fmt: skip
     assert links == {("الرئيس الأمريكي", "دونالد ترامب", "title-name"), ("المبعوث الأممي", "غسان سلامة", "apposition"),
                      ("الأمين العام للأمم المتحدة", "للأمم المتحدة", "nested")}  # fmt: skip
+
+
+def test_model_package_installs_and_tags_offline(smoke_run, tmp_path):
+    import os
+
+    from siyasa.package import package
+
+    wheel = package(smoke_run[0].run_dir, tmp_path / "dist", name="smoke")
+    assert wheel.name == "siyasa_model_smoke-0.1.0-py3-none-any.whl"
+    target = tmp_path / "site"
+    pip = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "--no-index",
+        "--target",
+        str(target),
+        str(wheel),
+    ]
+    assert subprocess.run(pip, capture_output=True, text=True, timeout=300).returncode == 0
+    code = "import siyasa_model_smoke as m; d = m.load()('رفضت روسيا القرار'); print(type(d).__name__, len(d.text))"
+    env = {**os.environ, "PYTHONPATH": str(target), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "Doc 17", proc.stderr[-2000:]

@@ -238,7 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--out", required=True)
     st.set_defaults(func=_data_strip)
 
-    pk = sub.add_parser("package", help="build an installable wheel siyasa_model_<name> whose load() returns a Tagger")
+    pk = sub.add_parser(
+        "package", help="build an installable wheel siyasa_model_<name> whose load() returns a Tagger"
+    )
     pk.add_argument("run", help="run directory or model directory")
     pk.add_argument("--out", default="dist")
     pk.add_argument("--name", default=None, help="default: the run's config name")

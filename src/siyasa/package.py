@@ -37,7 +37,9 @@ def _record_hash(data: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
-def package(run: str | Path, out: str | Path = "dist", name: str | None = None, version: str | None = None) -> Path:
+def package(
+    run: str | Path, out: str | Path = "dist", name: str | None = None, version: str | None = None
+) -> Path:
     """Export `run` and wrap the export as dist/siyasa_model_<name>-<version>-py3-none-any.whl."""
     version = version or __version__
     with tempfile.TemporaryDirectory() as tmp:
@@ -45,7 +47,9 @@ def package(run: str | Path, out: str | Path = "dist", name: str | None = None, 
         base = name or exported.name[len("siyasa-") : -len(version) - 1]
         module = "siyasa_model_" + re.sub(r"[^a-z0-9]+", "_", base.lower()).strip("_")
         dist_info = f"{module}-{version}.dist-info"
-        files: dict[str, bytes] = {f"{module}/__init__.py": INIT.format(module=module, version=version).encode()}
+        files: dict[str, bytes] = {
+            f"{module}/__init__.py": INIT.format(module=module, version=version).encode()
+        }
         for p in sorted(exported.iterdir()):
             files[f"{module}/model/{p.name}"] = p.read_bytes()
         files[f"{dist_info}/METADATA"] = (
@@ -53,12 +57,18 @@ def package(run: str | Path, out: str | Path = "dist", name: str | None = None, 
             f"Summary: siyasa Arabic actor/role/event tagger ({base})\nRequires-Python: >=3.10\n"
             f"Requires-Dist: siyasa>={__version__}\n"
         ).encode()
-        files[f"{dist_info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: siyasa.package\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        files[f"{dist_info}/WHEEL"] = (
+            b"Wheel-Version: 1.0\nGenerator: siyasa.package\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
         record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, data in files.items())
         files[f"{dist_info}/RECORD"] = (record + f"{dist_info}/RECORD,,\n").encode()
         Path(out).mkdir(parents=True, exist_ok=True)
         wheel = Path(out) / f"{module}-{version}-py3-none-any.whl"
         with zipfile.ZipFile(wheel, "w", compression=zipfile.ZIP_DEFLATED) as z:
             for path, data in files.items():
-                z.writestr(zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED)
+                z.writestr(
+                    zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0)),
+                    data,
+                    compress_type=zipfile.ZIP_DEFLATED,
+                )
     return wheel

@@ -120,8 +120,18 @@ def counts_table(by_split: dict[str, list[dict]]) -> str:
     names = list(by_split)
     rows: list[tuple[str, list[int]]] = []
     rows.append(("documents", [len(by_split[n]) for n in names]))
-    rows.append(("words", [sum(1 for r in by_split[n] for w in tokenize(r["text"]) if not is_punct(w.text)) for n in names]))
-    rows.append(("tokens (words and punctuation)", [sum(len(tokenize(r["text"])) for r in by_split[n]) for n in names]))
+    rows.append(
+        (
+            "words",
+            [sum(1 for r in by_split[n] for w in tokenize(r["text"]) if not is_punct(w.text)) for n in names],
+        )
+    )
+    rows.append(
+        (
+            "tokens (words and punctuation)",
+            [sum(len(tokenize(r["text"])) for r in by_split[n]) for n in names],
+        )
+    )
     counts = {n: Counter() for n in names}
     for n in names:
         for r in by_split[n]:
@@ -178,9 +188,13 @@ _FEATURES = {
     "«» quotes": regex.compile(r"[«»]"),
     "“” quotes": regex.compile(r"[“”]"),
     # the less common spelling of a name that also occurs in its common form in the corpus
-    "transliteration variants": regex.compile(r"\b(غوتيريس|ترمب|بوتن|إردوغان|نتانياهو|هيلارى|بلنكن|ماكرن|لافرون|زيلينسكى|بايدن الابن)\b"),
+    "transliteration variants": regex.compile(
+        r"\b(غوتيريس|ترمب|بوتن|إردوغان|نتانياهو|هيلارى|بلنكن|ماكرن|لافرون|زيلينسكى|بايدن الابن)\b"
+    ),
     # common slips of published Arabic: ى for ي, missing hamza, ة/ه confusion, two words run together
-    "typos and joined words": regex.compile(r"\b(فى|الذى|التى|هذة|علية|الحكومه|وقالال\w+|وزارةال\w+|الى|اذا|انه)\b"),
+    "typos and joined words": regex.compile(
+        r"\b(فى|الذى|التى|هذة|علية|الحكومه|وقالال\w+|وزارةال\w+|الى|اذا|انه)\b"
+    ),
 }
 
 
