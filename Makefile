@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # The CPU wheel of torch lies on disk here; an unpinned torch pulls a multi-GB CUDA build.
 # For a GPU machine: make setup TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128"
 TORCH_SPEC ?= torch==2.13.0
-EXTRAS ?= train,onnx,serve,dev
+EXTRAS ?= train,onnx,serve,baseline,dev
 STAMP := $(VENV)/.installed-$(shell echo '$(TORCH_SPEC) $(EXTRAS)' | md5sum | cut -c1-8)
 
 CONFIG ?= configs/arabert.yaml
@@ -17,7 +17,7 @@ DATA ?= data/processed/test.jsonl
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data validate-data data-stats test test-fast lint format train evaluate export package clean
+.PHONY: help setup data validate-data data-stats test test-fast lint format train evaluate baseline export package clean
 
 help: ## List the targets with one line each
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ endif
 evaluate: setup ## Score a run on a canonical JSONL file (RUN=<run dir> DATA=data/processed/test.jsonl)
 	@test -n "$(RUN)" || { echo "usage: make evaluate RUN=outputs/<run> [DATA=file.jsonl]"; exit 2; }
 	$(BIN)/siyasa evaluate --model $(RUN) --data $(DATA)
+
+baseline: setup ## Train the CRF baseline on the same splits; dev/test metrics with the same evaluation code
+	$(BIN)/siyasa baseline
 
 export: setup ## Export a run to exports/<name>-<version>/ (RUN=<run dir>; safetensors, ONNX, card, manifest)
 	@test -n "$(RUN)" || { echo "usage: make export RUN=outputs/<run>"; exit 2; }

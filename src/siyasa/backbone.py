@@ -160,3 +160,39 @@ def load_pretrained(backbone: Backbone, model_cfg: ModelConfig, labels: list[str
         ignore_mismatched_sizes=True,
     )  # fmt: skip
     return tok, model
+
+
+def pretrain_mlm(tokenizer, config, docs_words: list[list[str]], cfg: BackboneConfig, max_length: int, stride: int,
+                 seed: int, out_dir: Path, use_cpu: bool = False, progress: bool = True) -> None:  # fmt: skip
+    """Masked-LM pre-training of the offline backbone on the training texts, saved to out_dir.
+
+    The corpus is small, so this is a warm start rather than a language model: it lets the embeddings
+    and attention see every training word in context before fine-tuning."""
+    import tempfile
+
+    from datasets import Dataset
+    from transformers import (
+        BertForMaskedLM,
+        DataCollatorForLanguageModeling,
+        Trainer,
+        TrainingArguments,
+        set_seed,
+    )
+
+    from .features import encode
+
+    set_seed(seed)
+    windows = encode(tokenizer, docs_words, max_length, stride)
+    dataset = Dataset.from_dict({"input_ids": [w.input_ids for w in windows]})
+    model = BertForMaskedLM(config)
+    steps = max(1, round(len(dataset) / 32 * cfg.mlm_epochs))
+    with tempfile.TemporaryDirectory() as tmp:
+        args = TrainingArguments(
+            output_dir=tmp, num_train_epochs=cfg.mlm_epochs, per_device_train_batch_size=32,
+            learning_rate=cfg.learning_rate or 5e-4, warmup_steps=int(0.06 * steps), weight_decay=0.01,
+            save_strategy="no", report_to=[], seed=seed, data_seed=seed, disable_tqdm=not progress,
+            logging_steps=max(1, steps // 10), use_cpu=use_cpu,
+        )  # fmt: skip
+        collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15, seed=seed)
+        Trainer(model=model, args=args, train_dataset=dataset, data_collator=collator).train()
+    model.save_pretrained(out_dir)

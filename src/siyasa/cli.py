@@ -116,6 +116,13 @@ def _package(args: argparse.Namespace) -> int:
     return 0
 
 
+def _baseline(args: argparse.Namespace) -> int:
+    from .baseline import train_baseline
+
+    train_baseline(args.processed, args.out, train_fraction=args.train_fraction)
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
@@ -246,6 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
     pk.add_argument("--name", default=None, help="default: the run's config name")
     pk.add_argument("--version", default=None)
     pk.set_defaults(func=_package)
+
+    bl = sub.add_parser("baseline", help="train and score the CRF baseline on the corpus splits")
+    bl.add_argument("--processed", default="data/processed")
+    bl.add_argument("--out", default=None, help="default: outputs/crf-<timestamp>")
+    bl.add_argument("--train-fraction", type=float, default=1.0)
+    bl.set_defaults(func=_baseline)
 
     sv = sub.add_parser("serve", help="REST service: POST /v1/tag, GET /healthz, GET /v1/model")
     sv.add_argument("--model", required=True)

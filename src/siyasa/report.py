@@ -217,3 +217,54 @@ def write_stats(processed: str | Path, card: str | Path) -> str:
     _, tail = rest.split(STATS_END, 1)
     path.write_text(f"{head}{STATS_BEGIN}\n{section}\n{STATS_END}{tail}", encoding="utf-8")
     return section
+
+
+def review_candidates(paths: list[str | Path], min_support: int = 2) -> dict[str, list[str]]:
+    """Per document, the places a reviewer should look at, with context:
+    - a span whose surface form carries another label at least twice as often elsewhere (minority label);
+    - an untagged occurrence of a form tagged at least `min_support` times elsewhere."""
+    records = [r for recs in load_records(paths).values() for r in recs]
+    tag_counts: dict[str, Counter] = defaultdict(Counter)
+    seq_counts: dict[tuple[str, ...], Counter] = defaultdict(Counter)
+    for r in records:
+        for s, t in mentions(r):
+            tag_counts[surface_key(t)][s.tag] += 1
+            seq_counts[tuple(surface_key(w.text) for w in tokenize(t))][s.tag] += 1
+    by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for seq, c in seq_counts.items():
+        if seq and sum(c.values()) >= min_support:
+            by_first[seq[0]].append(seq)
+    out: dict[str, list[str]] = {}
+    for r in records:
+        text, notes = r["text"], []
+
+        def ctx(a: int, b: int) -> str:
+            return (text[max(0, a - 30) : a] + "【" + text[a:b] + "】" + text[b : b + 30]).replace("\n", " ")
+
+        for s, t in mentions(r):
+            c = tag_counts[surface_key(t)]
+            top, n = c.most_common(1)[0]
+            if top != s.tag and n >= 2 * c[s.tag]:
+                notes.append(
+                    f"label {s.tag} here, {top} in {n} of {sum(c.values())} places: {ctx(s.start, s.end)}"
+                )
+        words = tokenize(text)
+        keys = [surface_key(w.text) for w in words]
+        covered = {
+            i
+            for s in map(Span.from_dict, r["spans"])
+            for i, w in enumerate(words)
+            if s.start <= w.start and w.end <= s.end
+        }
+        for i, k in enumerate(keys):
+            for seq in by_first.get(k, ()):
+                j = i + len(seq)
+                if tuple(keys[i:j]) != seq or any(x in covered for x in range(i, j)):
+                    continue
+                top, n = seq_counts[seq].most_common(1)[0]
+                if top == "ACTOR.GPE" and i > 0 and keys[i - 1] in LOCATION_PREPS:
+                    continue
+                notes.append(f"untagged, but {top} in {n} places: {ctx(words[i].start, words[j - 1].end)}")
+        if notes:
+            out[r["id"]] = notes
+    return out

@@ -22,6 +22,7 @@ from .backbone import (
     Backbone,
     load_pretrained,
     offline_model_config,
+    pretrain_mlm,
     resolve_backbone,
     train_wordpiece,
 )
@@ -206,8 +207,19 @@ def build_model(cfg: Config, backbone: Backbone, labels: list[str], train_recs: 
         words = [[w for w in record_to_example(r)["tokens"]] for r in train_recs]
         tokenizer = train_wordpiece(words, cfg.backbone, cfg.model.max_length)
         tokenizer.save_pretrained(tok_dir)
-    model = BertForTokenClassification(offline_model_config(cfg.backbone, len(tokenizer), labels))
-    return tokenizer, model
+    config = offline_model_config(cfg.backbone, len(tokenizer), labels)
+    if cfg.backbone.mlm_epochs > 0:  # warm start: masked-LM on the training texts (kept for resuming)
+        if not (tok_dir / "model.safetensors").exists():
+            words = [record_to_example(r)["tokens"] for r in train_recs]
+            pretrain_mlm(tokenizer, config, words, cfg.backbone, cfg.model.max_length, cfg.model.stride,
+                         cfg.training.seed, tok_dir, cfg.training.use_cpu, cfg.training.progress)  # fmt: skip
+        label_map = {
+            "num_labels": len(labels),
+            "id2label": dict(enumerate(labels)),
+            "label2id": {x: i for i, x in enumerate(labels)},
+        }
+        return tokenizer, BertForTokenClassification.from_pretrained(tok_dir, **label_map)
+    return tokenizer, BertForTokenClassification(config)
 
 
 def _features_key(cfg: Config, tokenizer, records: list[dict], labels: list[str]) -> str:
