@@ -150,6 +150,14 @@ def _data_agreement(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_export(args: argparse.Namespace) -> int:
+    from .data import export_splits
+
+    for path in export_splits(args.processed, args.out, args.format, args.scheme):
+        print(f"wrote {path}")
+    return 0
+
+
 def _data_strip(args: argparse.Namespace) -> int:
     from .agreement import strip_markup
     from .markup import read_document
@@ -238,6 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
     ag.add_argument("--pass2", default="data/agreement/pass2")
     ag.add_argument("--output", default=None, help="also write the result as JSON")
     ag.set_defaults(func=_data_agreement)
+    de = dsub.add_parser("export", help="write the splits as CoNLL or Hugging Face JSON lines")
+    de.add_argument("--format", default="conll", choices=["conll", "hf-json"])
+    de.add_argument("--out", required=True)
+    de.add_argument("--processed", default="data/processed")
+    de.add_argument("--scheme", default="coarse", choices=["coarse", "fine"])
+    de.set_defaults(func=_data_export)
     st = dsub.add_parser(
         "strip", help="write authoring files without markup (for an independent second annotation)"
     )

@@ -77,3 +77,41 @@ def load_splits(processed_dir: str | Path = "data/processed", scheme: Scheme = "
             f"{processed_dir}: missing {', '.join(m + '.jsonl' for m in missing)}; run `make data` first"
         )
     return DatasetDict({s: load_jsonl(Path(processed_dir) / f"{s}.jsonl", scheme) for s in SPLITS})
+
+
+def export_splits(
+    processed_dir: str | Path, out_dir: str | Path, fmt: str = "conll", scheme: Scheme = "coarse"
+) -> list[Path]:
+    """Write the splits for other tools: `conll` (word TAB tag per line, a blank line between documents)
+    or `hf-json` (JSON lines with `tokens` and integer `ner_tags`, plus `labels.json` with the label list,
+    as the Hugging Face token-classification examples read them)."""
+    import json
+
+    if fmt not in ("conll", "hf-json"):
+        raise UserError(f"unknown export format {fmt!r}; expected conll or hf-json")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    names = label_names(scheme)
+    index = {n: i for i, n in enumerate(names)}
+    written = []
+    for split in SPLITS:
+        examples = [
+            record_to_example(r, scheme) for r in read_records(Path(processed_dir) / f"{split}.jsonl")
+        ]
+        if fmt == "conll":
+            path = out / f"{split}.conll"
+            blocks = [
+                "".join(f"{w}\t{t}\n" for w, t in zip(ex["tokens"], ex["tags"], strict=True))
+                for ex in examples
+            ]
+            path.write_text("\n".join(blocks), encoding="utf-8")
+        else:
+            path = out / f"{split}.json"
+            lines = [json.dumps({"id": ex["id"], "tokens": ex["tokens"], "ner_tags": [index[t] for t in ex["tags"]]},
+                                ensure_ascii=False) for ex in examples]  # fmt: skip
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        written.append(path)
+    if fmt == "hf-json":
+        (out / "labels.json").write_text(json.dumps(names, indent=1) + "\n")
+        written.append(out / "labels.json")
+    return written

@@ -238,7 +238,7 @@ def review_candidates(paths: list[str | Path], min_support: int = 2) -> dict[str
     for r in records:
         text, notes = r["text"], []
 
-        def ctx(a: int, b: int) -> str:
+        def ctx(a: int, b: int, text: str = text) -> str:
             return (text[max(0, a - 30) : a] + "【" + text[a:b] + "】" + text[b : b + 30]).replace("\n", " ")
 
         for s, t in mentions(r):
