@@ -100,9 +100,11 @@ def per_type_table(result: dict) -> str:
 def error_records(
     records: list[dict], pred_tags: list[list[str]], scheme: str = "coarse", context: int = 40
 ) -> list[dict]:
-    """Each false positive and false negative span with its surrounding text."""
+    """Each false positive and false negative span with its surrounding text. Gold spans carry their
+    annotated subtype (also in the coarse scheme) and overlaps their extent, for error analysis."""
     out = []
     for rec, tags in zip(records, pred_tags, strict=True):
+        subtypes = {(d["start"], d["end"], d["label"]): d["subtype"] for d in rec["spans"]}
         ex = record_to_example(rec, scheme)
         offsets = list(zip(ex["word_starts"], ex["word_ends"], strict=True))
         gold = set(tags_to_spans(offsets, ex["tags"]))
@@ -117,7 +119,10 @@ def error_records(
                 ]
                 out.append({
                     "id": rec["id"], "kind": kind, "start": s.start, "end": s.end, "text": text[s.start : s.end],
-                    "label": s.tag, "overlaps": [{"text": text[o.start : o.end], "label": o.tag} for o in overlap],
+                    "label": s.tag, "subtype": subtypes.get((s.start, s.end, s.label)) if kind == "false_negative" else None,
+                    "overlaps": [{"text": text[o.start : o.end], "label": o.tag, "start": o.start, "end": o.end,
+                                  "subtype": subtypes.get((o.start, o.end, o.label)) if kind == "false_positive" else None}
+                                 for o in overlap],
                     "context": text[max(0, s.start - context) : s.start] + "[[" + text[s.start : s.end] + "]]" + text[s.end : s.end + context],
                 })  # fmt: skip
     return out
