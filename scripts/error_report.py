@@ -38,7 +38,10 @@ def classify(errors: list[dict]) -> list[dict]:
 
 
 def report(run: Path, split: str) -> str:
-    errors = [json.loads(line) for line in (run / "eval" / f"{split}.errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    errors = [
+        json.loads(line)
+        for line in (run / "eval" / f"{split}.errors.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     metrics = json.loads((run / "eval" / f"{split}.metrics.json").read_text())
     items = classify(errors)
     lines = [f"# Error analysis: {run.name}, {split} split", "",
@@ -52,7 +55,11 @@ def report(run: Path, split: str) -> str:
     lines += ["## Errors by kind and type", "", "| type | gold spans | " + " | ".join(KINDS) + " |",
               "|---|---:|" + "---:|" * len(KINDS)]  # fmt: skip
     for t in sorted(table):
-        lines.append(f"| {t} | {metrics.get(t, {}).get('number', '-')} | " + " | ".join(str(table[t][k]) for k in KINDS) + " |")
+        lines.append(
+            f"| {t} | {metrics.get(t, {}).get('number', '-')} | "
+            + " | ".join(str(table[t][k]) for k in KINDS)
+            + " |"
+        )
     total = Counter(it["category"] for it in items)
     lines.append("| **all** | | " + " | ".join(f"**{total[k]}**" for k in KINDS) + " |")
     # 2. missed spans by gold subtype
@@ -61,9 +68,19 @@ def report(run: Path, split: str) -> str:
     lines += [f"| {t}.{s} | {n} |" for (t, s), n in missed_sub.most_common(20)]
     # 3. confusions
     conf = Counter((it["gold"]["label"], it["label"]) for it in items if it["category"] in ("type", "both"))
-    lines += ["", "## Most frequent type confusions (gold → predicted)", "", "| gold | predicted | count | example |", "|---|---|---:|---|"]
+    lines += [
+        "",
+        "## Most frequent type confusions (gold → predicted)",
+        "",
+        "| gold | predicted | count | example |",
+        "|---|---|---:|---|",
+    ]
     for (g, p), n in conf.most_common(10):
-        ex = next(it for it in items if it["category"] in ("type", "both") and it["gold"]["label"] == g and it["label"] == p)
+        ex = next(
+            it
+            for it in items
+            if it["category"] in ("type", "both") and it["gold"]["label"] == g and it["label"] == p
+        )
         lines.append(f"| {g} | {p} | {n} | {ex['context'].replace('|', '/')} |")
     # 4. examples per category
     for cat in KINDS:
