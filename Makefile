@@ -17,7 +17,7 @@ DATA ?= data/processed/test.jsonl
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data validate-data data-stats test test-fast lint format train evaluate baseline export package clean
+.PHONY: help setup data validate-data data-stats agreement test test-fast lint format train evaluate baseline export package clean
 
 help: ## List the targets with one line each
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ validate-data: setup ## Check the processed splits against both specs; print the
 
 data-stats: setup ## Count spans per split, type and subtype; rewrite the table in data/README.md
 	$(BIN)/siyasa data stats
+
+agreement: setup ## Inter-annotator agreement (data/agreement pass1 vs pass2); writes the table into data/README.md
+	$(BIN)/siyasa data agreement --card data/README.md
 
 test: setup ## Run the whole test suite (offline; slow tests included)
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)

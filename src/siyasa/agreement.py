@@ -95,3 +95,24 @@ def agreement_table(result: dict) -> str:
         f"| **all** | {result['spans_pass1']} | {result['spans_pass2']} | **{result['f1']:.3f}** | **{result['f1_type_only']:.3f}** |"
     )
     return "\n".join(rows)
+
+
+def disagreements(pass1: str | Path, pass2: str | Path, context: int = 35) -> dict[str, list[str]]:
+    """Per document, every span found by only one pass, with its context (for adjudication)."""
+    a, b = _load(Path(pass1)), _load(Path(pass2))
+    out: dict[str, list[str]] = {}
+    for doc_id in sorted(set(a) & set(b)):
+        text = a[doc_id]["text"]
+        sa = {(s["start"], s["end"], s["label"], s["subtype"]) for s in a[doc_id]["spans"]}
+        sb = {(s["start"], s["end"], s["label"], s["subtype"]) for s in b[doc_id]["spans"]}
+        lines = []
+        for who, only in (("pass1 only", sa - sb), ("pass2 only", sb - sa)):
+            for s, e, lab, sub in sorted(only):
+                tag = f"{lab}/{sub}" if sub else lab
+                ctx = (
+                    text[max(0, s - context) : s] + "【" + text[s:e] + "】" + text[e : e + context]
+                ).replace("\n", " ")
+                lines.append(f"{who}: [{tag}] at {s}-{e}: {ctx}")
+        if lines:
+            out[doc_id] = sorted(lines, key=lambda x: int(x.split(" at ")[1].split("-")[0]))
+    return out

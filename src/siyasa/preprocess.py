@@ -44,3 +44,24 @@ def normalize_words(words: list[str], placeholder: str) -> list[str]:
     """Normalise a word sequence for the model; a word that normalises to nothing becomes
     `placeholder` (the tokenizer's unknown token) so that every word keeps one prediction."""
     return [normalize_word(w) or placeholder for w in words]
+
+
+def embed_in_tokenizer(backend_tokenizer) -> None:
+    """Put the same normalisation into a `tokenizers.Tokenizer`'s normalizer, so tools that feed raw text
+    to the exported tokenizer (transformers.pipeline) see what siyasa's Tagger sees. Idempotent, so text
+    that siyasa already normalised passes through unchanged. (Only the collapse of 3+ repeated letters
+    has no regex-replacement form; words with such runs may tokenize differently there.)"""
+    from tokenizers import Regex, normalizers
+
+    arabic = "\u0621-\u063a\u0641-\u064a"
+    steps = [
+        normalizers.Replace(Regex(f"[{_TASHKEEL}{_TATWEEL}]"), ""),
+        *[normalizers.Replace(a, b) for a, b in zip("٠١٢٣٤٥٦٧٨٩", "0123456789", strict=True)],
+        normalizers.Replace("/", "-"),
+        normalizers.Replace(Regex(f"(?<=[{arabic}])(?=[0-9])|(?<=[0-9])(?=[{arabic}])"), " "),
+        normalizers.Replace(Regex(_REJECTED.pattern), " "),
+    ]
+    current = backend_tokenizer.normalizer
+    if current is not None and "siyasa" not in repr(current):
+        steps.insert(0, current)
+    backend_tokenizer.normalizer = normalizers.Sequence(steps)

@@ -32,7 +32,6 @@ LOCATION_PREPS = {
     "لدى",
 }
 _MARKS = regex.compile(r"[\p{Mn}\u0640]")  # harakat and tatweel
-STATS_BEGIN, STATS_END = "<!-- data-stats:begin -->", "<!-- data-stats:end -->"
 
 
 def surface_key(s: str) -> str:
@@ -202,20 +201,23 @@ def _orthography(records: list[dict]) -> dict[str, int]:
     return {name: sum(bool(rx.search(r["text"])) for r in records) for name, rx in _FEATURES.items()}
 
 
+def replace_section(card: str | Path, name: str, body: str) -> None:
+    """Replace the text between `<!-- name:begin -->` and `<!-- name:end -->` in a markdown file
+    (appending the section when the markers are missing)."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    path = Path(card)
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Dataset card\n"
+    if begin not in text or end not in text:
+        text = text.rstrip() + f"\n\n## {name.title()}\n\n{begin}\n{end}\n"
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{begin}\n{body}\n{end}{tail}", encoding="utf-8")
+
+
 def write_stats(processed: str | Path, card: str | Path) -> str:
     """Replace the statistics section of the dataset card (between markers) and return it."""
     section = stats_markdown(processed)
-    path = Path(card)
-    text = (
-        path.read_text(encoding="utf-8")
-        if path.exists()
-        else f"# Dataset card\n\n{STATS_BEGIN}\n{STATS_END}\n"
-    )
-    if STATS_BEGIN not in text or STATS_END not in text:
-        text = text.rstrip() + f"\n\n## Statistics\n\n{STATS_BEGIN}\n{STATS_END}\n"
-    head, rest = text.split(STATS_BEGIN, 1)
-    _, tail = rest.split(STATS_END, 1)
-    path.write_text(f"{head}{STATS_BEGIN}\n{section}\n{STATS_END}{tail}", encoding="utf-8")
+    replace_section(card, "data-stats", section)
     return section
 
 

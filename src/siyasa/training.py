@@ -384,11 +384,31 @@ def last_checkpoint(run_dir: Path) -> Path | None:
 def save_model(trainer, tokenizer, cfg: Config, backbone: Backbone, out: Path) -> None:
     """The best model in safetensors, its tokenizer, and siyasa.json with the inference settings."""
     trainer.model.save_pretrained(str(out))  # not trainer.save_model: that adds training_args.bin, a pickle
-    tokenizer.save_pretrained(str(out))
+    save_tokenizer(tokenizer, out, cfg.model.max_length)
     settings = {"max_length": cfg.model.max_length, "stride": cfg.model.stride, "preprocess": cfg.model.preprocess,
                 "label_scheme": cfg.data.label_scheme, "word_tokenizer": "siyasa.words.tokenize",
                 "backbone": backbone.to_dict()}  # fmt: skip
     (out / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
+
+
+def save_tokenizer(tokenizer, out: Path, max_length: int) -> None:
+    """Save tokenizer.json with siyasa's normaliser built in, as a plain fast tokenizer: transformers
+    loads it as it is (a BertTokenizer would rebuild its normaliser from vocab.txt and lose ours), so
+    `pipeline("token-classification", model=out)` sees the same subwords as siyasa's Tagger."""
+    import copy
+
+    from transformers import PreTrainedTokenizerFast
+
+    from .preprocess import embed_in_tokenizer
+
+    backend = copy.deepcopy(tokenizer.backend_tokenizer)
+    embed_in_tokenizer(backend)
+    specials = {
+        k: getattr(tokenizer, k) for k in ("unk_token", "cls_token", "sep_token", "pad_token", "mask_token")
+    }
+    PreTrainedTokenizerFast(
+        tokenizer_object=backend, model_max_length=max_length, **specials
+    ).save_pretrained(str(out))
 
 
 def _git(*args: str) -> str:
