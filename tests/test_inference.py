@@ -169,3 +169,40 @@ def test_model_package_installs_and_tags_offline(smoke_run, tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path
     )
     assert proc.returncode == 0 and proc.stdout.strip() == "Doc 17", proc.stderr[-2000:]
+
+
+def test_transformers_pipeline_yields_the_taggers_word_aligned_spans(smoke_export):
+    """The export loads in `transformers.pipeline` and agrees with the Tagger (torch) on the test split's
+    sentences that fit one window. Spans are compared as word ranges: the pipeline's offsets end before a
+    final diacritic that the built-in normaliser removed (عاماً -> عاما), the words are the same."""
+    import re
+
+    from transformers import AutoTokenizer, pipeline
+
+    from siyasa.words import tokenize
+
+    tok = AutoTokenizer.from_pretrained(smoke_export)
+    texts = []
+    with open("data/processed/test.jsonl", encoding="utf-8") as f:
+        for line in f:
+            texts += [
+                s.strip()
+                for s in re.split(r"(?<=[.؟!])\s+|\n", json.loads(line)["text"])
+                if len(s.split()) >= 4
+            ]
+    texts = [t for t in texts if len(tok(t)["input_ids"]) <= 64][:120]
+    assert len(texts) >= 50
+
+    def word_range(text, start, end):
+        idx = [i for i, w in enumerate(tokenize(text)) if w.start < end and start < w.end]
+        return (idx[0], idx[-1])
+
+    pipe = pipeline("token-classification", model=str(smoke_export), aggregation_strategy="first", device=-1)
+    tagger = Tagger.load(smoke_export, backend="torch")
+    n_spans = 0
+    for text, entities in zip(texts, pipe(texts, batch_size=8), strict=True):
+        ours = [(word_range(text, s.start, s.end), s.label) for s in tagger(text).spans]
+        theirs = [(word_range(text, int(e["start"]), int(e["end"])), e["entity_group"]) for e in entities]
+        assert theirs == ours, text
+        n_spans += len(ours)
+    assert n_spans > 20

@@ -1,0 +1,46 @@
+"""Property-based: any Unicode text is tagged without a crash, and every span is well-formed."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from siyasa import Tagger
+from siyasa.words import tokenize
+
+pytestmark = pytest.mark.slow
+
+ARABIC = st.characters(min_codepoint=0x0600, max_codepoint=0x06FF)
+SPECIAL = st.sampled_from(["\u200f", "\u200e", "\u202b", "\u202c", "\u200c", "\u200d", "\ufeff", "\u0640", "\u064b",
+                           "😀", "\x00", "\x07", "\t", "\n", "\r", " ", "«", "»", "،", "؟", "[", "]", "\\", "ﷺ"])  # fmt: skip
+TEXT = st.one_of(
+    st.text(max_size=300),
+    st.text(st.one_of(ARABIC, SPECIAL, st.characters()), max_size=400),
+    st.lists(st.text(ARABIC, min_size=1, max_size=400), max_size=5).map(" ".join),  # very long words
+    st.lists(st.one_of(st.text(ARABIC, max_size=20), st.just("🇱🇾"), st.just("👩🏽‍⚖️")), max_size=20).map(
+        "".join
+    ),  # multi-codepoint emoji
+)
+
+
+@pytest.fixture(scope="module")
+def tagger(smoke_export):
+    return Tagger.load(smoke_export, backend="onnx")
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(text=TEXT)
+def test_any_text_gives_well_formed_spans(tagger, text):
+    doc = tagger(text)
+    starts = {w.start for w in tokenize(text)}
+    ends = {w.end for w in tokenize(text)}
+    previous_end = 0
+    for s in doc.spans:
+        assert text[s.start : s.end] == s.text
+        assert s.start in starts and s.end in ends
+        assert s.start >= previous_end  # sorted, never crossing or nested
+        previous_end = s.end
+        assert isinstance(s.score, float) and 0.0 <= s.score <= 1.0
