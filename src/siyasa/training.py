@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.util
 import json
 import os
 import platform
@@ -275,6 +276,10 @@ def make_trainer(cfg, run_dir, model, tokenizer, train_ds, dev_ds, dev_windows, 
     )
 
     t = cfg.training
+    if t.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise UserError(
+            "training.tensorboard=true needs the tensorboard package: .venv/bin/pip install tensorboard"
+        )
     gpu = torch.cuda.is_available() and not t.use_cpu
     bf16 = t.precision == "bf16" or (t.precision == "auto" and gpu and torch.cuda.is_bf16_supported())
     fp16 = t.precision == "fp16" or (t.precision == "auto" and gpu and not bf16)
@@ -472,7 +477,9 @@ def write_run_record(
         "metrics": metrics,
     }
     (run_dir / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
-    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (run_dir / "metrics.json").write_text(
+        json.dumps({"backbone": backbone.to_dict(), **metrics}, indent=2) + "\n"
+    )
     (run_dir / "log_history.json").write_text(json.dumps(state.log_history, indent=2) + "\n")
 
 
