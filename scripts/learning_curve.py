@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from siyasa.baseline import train_baseline  # noqa: E402
 from siyasa.config import load_config  # noqa: E402
-from siyasa.data import read_records  # noqa: E402
+from siyasa.data import read_records, subsample  # noqa: E402
 from siyasa.training import train  # noqa: E402
 from siyasa.words import is_punct, tokenize  # noqa: E402
 
@@ -38,22 +38,40 @@ def main() -> int:
     ap.add_argument("--set", nargs="*", default=[], help="extra config overrides for the transformer runs")
     ap.add_argument("--out", default="outputs/learning-curve")
     ap.add_argument("--docs", default="docs")
+    ap.add_argument(
+        "--reuse",
+        nargs=2,
+        metavar=("MODEL", "RUN_DIR"),
+        action="append",
+        default=[],
+        help="take the 100%% point of MODEL (crf or offline-bert) from a finished run with the same "
+        "config and data instead of training it again (training is deterministic)",
+    )
     args = ap.parse_args()
     train_recs = read_records("data/processed/train.jsonl")
     rows = []
     for frac in args.fractions:
-        n_docs = max(1, round(len(train_recs) * frac))
-        n_words = words_in(train_recs[:n_docs])
+        subset = subsample(train_recs, frac)
+        n_docs, n_words = len(subset), words_in(subset)
         for model in ("crf", "offline-bert"):
             start = time.perf_counter()
-            if model == "crf":
+            reuse = dict(args.reuse).get(model)
+            if reuse and frac == 1.0:
+                record = json.loads(
+                    (Path(reuse) / ("run.json" if model != "crf" else "metrics.json")).read_text()
+                )
+                test = record["metrics"]["test"]
+            elif model == "crf":
                 test = train_baseline(out=f"{args.out}/crf-{frac}", train_fraction=frac)["metrics"]["test"]
             else:
                 cfg = load_config(args.config, [f"data.train_fraction={frac}", f"training.output_dir={args.out}",
                                                 f"training.run_name=bert-{frac}", "training.progress=false", *args.set])  # fmt: skip
                 test = train(cfg).metrics["test"]
+            seconds = round(time.perf_counter() - start)
+            if reuse and frac == 1.0:
+                seconds = round(record.get("train_seconds") or sum(record["wall_seconds"].values()))
             rows.append({"model": model, "fraction": frac, "documents": n_docs, "words": n_words,
-                         "seconds": round(time.perf_counter() - start), "micro_f1": test["overall_f1"],
+                         "seconds": seconds, "micro_f1": test["overall_f1"],
                          **{t: test[t]["f1"] for t in TYPES if t in test}})  # fmt: skip
             print(json.dumps(rows[-1]), flush=True)
     Path(args.out).mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .data import read_records, record_to_example
+from .data import read_records, record_to_example, subsample
 from .evaluation import metrics_table, score_records, write_report
 from .preprocess import normalize_word
 from .words import tokenize
@@ -111,7 +111,7 @@ def train_baseline(processed: str | Path = "data/processed", out: str | Path | N
     started = time.perf_counter()
     p = Path(processed)
     train, dev, test = (read_records(p / f"{s}.jsonl") for s in ("train", "dev", "test"))
-    train = train[: max(1, round(len(train) * train_fraction))]
+    train = subsample(train, train_fraction)
     gazetteer = Gazetteer(train)
     examples = [record_to_example(r) for r in train]
     crf = sklearn_crfsuite.CRF(

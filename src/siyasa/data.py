@@ -115,3 +115,22 @@ def export_splits(
         (out / "labels.json").write_text(json.dumps(names, indent=1) + "\n")
         written.append(out / "labels.json")
     return written
+
+
+def subsample(records: list[dict], fraction: float) -> list[dict]:
+    """A deterministic fraction of the documents that keeps every topic: topics are interleaved
+    round-robin (documents in id order within a topic) and the first `fraction` taken, then restored
+    to the original order. fraction=1 returns the records unchanged."""
+    if fraction >= 1.0:
+        return records
+    by_topic: dict[str, list[dict]] = {}
+    for r in sorted(records, key=lambda r: r["id"]):
+        by_topic.setdefault(r.get("meta", {}).get("topic", ""), []).append(r)
+    interleaved, k = [], 0
+    while len(interleaved) < len(records):
+        for docs in by_topic.values():
+            if k < len(docs):
+                interleaved.append(docs[k])
+        k += 1
+    keep = {r["id"] for r in interleaved[: max(1, round(len(records) * fraction))]}
+    return [r for r in records if r["id"] in keep]

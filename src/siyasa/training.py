@@ -29,7 +29,7 @@ from .backbone import (
 )
 from .config import Config, load_config, save_config
 from .corpus import file_sha256
-from .data import read_records, record_to_example
+from .data import read_records, record_to_example, subsample
 from .errors import UserError
 from .evaluation import metrics_table, score_records, seqeval_metrics, write_report
 from .features import IGNORE, Window, b_to_i_map, encode, merge_word_predictions, repair_iob2
@@ -59,7 +59,7 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
     with timer("data"):
         files = data_files(cfg)
         train_recs, dev_recs, test_recs = (read_records(files[s]) for s in ("train", "dev", "test"))
-        train_recs = train_recs[: max(1, round(len(train_recs) * cfg.data.train_fraction))]
+        train_recs = subsample(train_recs, cfg.data.train_fraction)
         if cfg.data.max_eval_docs:
             dev_recs, test_recs = dev_recs[: cfg.data.max_eval_docs], test_recs[: cfg.data.max_eval_docs]
         labels = label_names(cfg.data.label_scheme)
