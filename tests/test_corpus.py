@@ -109,3 +109,23 @@ def test_nested_spans_flatten_to_the_outer_span():
         "data/raw/libya/libya-2019-04-19-01.txt",
     )
     assert record_to_example(rec)["tags"] == ["O", "B-ROLE", "I-ROLE", "I-ROLE", "I-ROLE", "B-ACTOR"]
+
+
+def test_training_fractions_keep_every_topic_and_are_deterministic():
+    from siyasa.data import read_records, subsample
+
+    train = read_records("data/processed/train.jsonl")
+    eighth = subsample(train, 0.125)
+    assert len(eighth) == round(len(train) * 0.125)
+    assert {r["meta"]["topic"] for r in eighth} == {r["meta"]["topic"] for r in train}
+    assert [r["id"] for r in subsample(train, 0.125)] == [r["id"] for r in eighth]
+    assert subsample(train, 1.0) is train
+
+
+def test_make_help_lists_every_target():
+    import subprocess
+
+    out = subprocess.run(["make", "help"], capture_output=True, text=True, check=True).stdout
+    for target in ("setup", "train", "evaluate", "test", "lint", "data", "validate-data", "data-stats", "clean",
+                   "export", "package", "baseline", "agreement"):  # fmt: skip
+        assert f" {target} " in out.replace("\x1b[36m", " ").replace("\x1b[0m", " "), target
