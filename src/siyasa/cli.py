@@ -212,6 +212,27 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--processed", default="data/processed")
     s.add_argument("--card", default="data/README.md")
     s.set_defaults(func=_data_stats)
+    ag = dsub.add_parser(
+        "agreement", help="span-level F1 between two independent annotations of the same documents"
+    )
+    ag.add_argument("--pass1", default="data/agreement/pass1")
+    ag.add_argument("--pass2", default="data/agreement/pass2")
+    ag.add_argument("--output", default=None, help="also write the result as JSON")
+    ag.add_argument("--card", default=None, help="write the table into this dataset card (data/README.md)")
+    ag.set_defaults(func=_data_agreement)
+    de = dsub.add_parser("export", help="write the splits as CoNLL or Hugging Face JSON lines")
+    de.add_argument("--format", default="conll", choices=["conll", "hf-json"])
+    de.add_argument("--out", required=True)
+    de.add_argument("--processed", default="data/processed")
+    de.add_argument("--scheme", default="coarse", choices=["coarse", "fine"])
+    de.set_defaults(func=_data_export)
+    st = dsub.add_parser(
+        "strip", help="write authoring files without markup (for an independent second annotation)"
+    )
+    st.add_argument("files", nargs="+")
+    st.add_argument("--out", required=True)
+    st.set_defaults(func=_data_strip)
+
     t = sub.add_parser("train", help="fine-tune a backbone on the corpus, evaluate on dev and test")
     add_config_args(t)
     t.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its last checkpoint")
@@ -250,26 +271,6 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx"])
     pr.add_argument("--batch-size", type=int, default=32)
     pr.set_defaults(func=_predict)
-    ag = dsub.add_parser(
-        "agreement", help="span-level F1 between two independent annotations of the same documents"
-    )
-    ag.add_argument("--pass1", default="data/agreement/pass1")
-    ag.add_argument("--pass2", default="data/agreement/pass2")
-    ag.add_argument("--output", default=None, help="also write the result as JSON")
-    ag.add_argument("--card", default=None, help="write the table into this dataset card (data/README.md)")
-    ag.set_defaults(func=_data_agreement)
-    de = dsub.add_parser("export", help="write the splits as CoNLL or Hugging Face JSON lines")
-    de.add_argument("--format", default="conll", choices=["conll", "hf-json"])
-    de.add_argument("--out", required=True)
-    de.add_argument("--processed", default="data/processed")
-    de.add_argument("--scheme", default="coarse", choices=["coarse", "fine"])
-    de.set_defaults(func=_data_export)
-    st = dsub.add_parser(
-        "strip", help="write authoring files without markup (for an independent second annotation)"
-    )
-    st.add_argument("files", nargs="+")
-    st.add_argument("--out", required=True)
-    st.set_defaults(func=_data_strip)
 
     pk = sub.add_parser(
         "package", help="build an installable wheel siyasa_model_<name> whose load() returns a Tagger"
