@@ -5,7 +5,7 @@
 
 Models: the given export (the offline backbone) and, with --base, a BERT-base-sized model built locally
 from the AraBERT v02 configuration (12 layers, 768 wide; random weights: speed does not depend on them).
-Each measurement runs in its own process, so its peak memory (max RSS) is its own. Span agreement is
+Each measurement runs in its own process, so its peak memory (VmHWM) is its own. Span agreement is
 2|A and B| / (|A| + |B|) against torch fp32 at the same batch size. Writes docs/benchmarks.md.
 """
 
@@ -36,8 +36,6 @@ def sentences(n: int) -> list[str]:
 
 def worker(model: str, backend: str, batch: int, n: int) -> dict:
     """Runs in a child process: load, warm up, time, and return spans, speed and peak memory."""
-    import resource
-
     texts = sentences(n)
     if backend == "pipeline":
         import torch
@@ -62,7 +60,9 @@ def worker(model: str, backend: str, batch: int, n: int) -> dict:
         docs = tagger.pipe(texts, batch_size=batch)
         seconds = time.perf_counter() - start
         spans = [[(s.start, s.end, s.label) for s in d.spans] for d in docs]
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM is this process image's own peak; ru_maxrss would carry the parent's peak across fork+exec
+    peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    peak_mb = peak_kb / 1024
     return {"sentences_per_s": len(texts) / seconds, "seconds": seconds, "peak_mb": peak_mb, "spans": spans}
 
 

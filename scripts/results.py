@@ -74,8 +74,8 @@ def main() -> int:
               "so no AraBERT row is reported here; `make train` (or `configs/arabert-t4.yaml` on a GPU) produces it",
               "wherever the hub or a local copy is reachable, and `scripts/results.py` adds it to this table.", "",
               "Per-type detail, confusion matrices and error lists are in each run's `eval/` folder;",
-              "`docs/error-analysis.md` groups the errors of the best model; `docs/learning-curve.md` shows how",
-              "F1 grows with training data."]  # fmt: skip
+              "`docs/error-analysis.md` groups the errors of the offline BERT (`scripts/error_report.py`);",
+              "`docs/learning-curve.md` shows how F1 grows with training data (`scripts/learning_curve.py`)."]  # fmt: skip
     Path(args.out).write_text("\n".join(lines) + "\n")
     print(headline)
     return 0
