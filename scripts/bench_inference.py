@@ -149,7 +149,11 @@ def write_doc(rows: list[dict], path: Path, argv: str, n: int) -> None:
              f"{os.cpu_count()} cores, torch {torch.__version__}, no GPU. {n} sentences from the test split; "
              "speed-up is against `transformers.pipeline(\"token-classification\", aggregation_strategy=\"first\")` "
              "at the same batch size; agreement is span F1 against siyasa's torch fp32 at the same batch size "
-             "(the pipeline does not apply AraBERT's normalisation, hence its lower agreement).", "",
+             "on exact character offsets. The pipeline's spans differ where its offsets end before a final diacritic "
+             "that the normaliser removed (عاماً), and, for the BERT-base directory, whose tokenizer was saved "
+             "without siyasa's built-in normaliser, wherever normalisation matters. The BERT-base model has "
+             "random weights: its near-uniform logits make int8 rounding flip more labels than a trained "
+             "model's would, so its int8 agreement is a lower bound.", "",
              "| model | backend | batch | sentences/s | speed-up | peak memory (MB) | span agreement |",
              "|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
     for r in rows:
