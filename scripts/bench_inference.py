@@ -152,8 +152,8 @@ def write_doc(rows: list[dict], path: Path, argv: str, n: int) -> None:
              "on exact character offsets. The pipeline's spans differ where its offsets end before a final diacritic "
              "that the normaliser removed (عاماً), and, for the BERT-base directory, whose tokenizer was saved "
              "without siyasa's built-in normaliser, wherever normalisation matters. The BERT-base model has "
-             "random weights: its near-uniform logits make int8 rounding flip more labels than a trained "
-             "model's would, so its int8 agreement is a lower bound.", "",
+             "random weights: its near-uniform logits can make int8 rounding flip more labels than a trained "
+             "model's (compare the trained offline backbone's int8 rows).", "",
              "| model | backend | batch | sentences/s | speed-up | peak memory (MB) | span agreement |",
              "|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
     for r in rows:
