@@ -206,3 +206,22 @@ def test_transformers_pipeline_yields_the_taggers_word_aligned_spans(smoke_expor
         assert theirs == ours, text
         n_spans += len(ours)
     assert n_spans > 20
+
+
+def test_links_on_corpus_documents():
+    """The link rule on gold records from the corpus: title-name, apposition with a comma."""
+    from siyasa.markup import read_document
+
+    def links_of(path):
+        rec, _ = read_document(path)
+        spans = sorted((Span.from_dict(d) for d in rec["spans"]), key=lambda s: (s.start, -s.end))
+        t = rec["text"]
+        return {(t[spans[k.role].start : spans[k.role].end], t[spans[k.actor].start : spans[k.actor].end], k.rule)
+                for k in link_roles(t, spans)}  # fmt: skip
+
+    assert ("وزير الخارجية الفرنسي", "جان نويل بارو", "title-name") in links_of(
+        "data/raw/algeria/algeria-2025-04-16-01.txt"
+    )
+    assert ("رئيس الحركة الوطنية للحماية والإصلاح", "بول هنري سانداوغو داميبا", "apposition") in links_of(
+        "data/raw/african-union/african-union-2022-01-31-01.txt"
+    )
