@@ -41,3 +41,10 @@ def test_every_shipped_config_loads():
 
     for path in sorted(Path("configs").glob("*.yaml")):
         load_config(path)
+
+
+def test_repeated_set_flags_accumulate():
+    from siyasa.cli import build_parser
+
+    args = build_parser().parse_args(["train", "--set", "a.b=1", "c.d=2", "--set", "e.f=3"])
+    assert args.set == ["a.b=1", "c.d=2", "e.f=3"]

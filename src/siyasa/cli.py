@@ -81,7 +81,7 @@ def _data_stats(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from .training import train_from_args
 
-    train_from_args(args.config, args.set or [], args.resume)
+    train_from_args(args.config, args.set, args.resume)
     return 0
 
 
@@ -133,7 +133,12 @@ def _serve(args: argparse.Namespace) -> int:
 def add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default="configs/arabert.yaml", help="YAML experiment config")
     p.add_argument(
-        "--set", nargs="*", metavar="KEY=VALUE", help="dotted overrides, e.g. training.learning_rate=3e-5"
+        "--set",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="KEY=VALUE",
+        help="dotted overrides, e.g. training.learning_rate=3e-5 (repeatable; later ones win)",
     )
 
 
