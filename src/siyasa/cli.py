@@ -166,6 +166,20 @@ def _data_agreement(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_review(args: argparse.Namespace) -> int:
+    from .report import review_candidates
+
+    files = [str(Path(args.processed) / f"{s}.jsonl") for s in ("train", "dev", "test")]
+    lines = []
+    for doc_id, notes in sorted(review_candidates(files).items()):
+        lines += [f"## {doc_id}", *[f"- {n}" for n in notes]]
+    Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(
+        f"wrote {args.out}: {sum(1 for x in lines if x.startswith('- '))} places in {sum(1 for x in lines if x.startswith('## '))} documents"
+    )
+    return 0
+
+
 def _data_export(args: argparse.Namespace) -> int:
     from .data import export_splits
 
@@ -225,6 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
     ag.add_argument("--output", default=None, help="also write the result as JSON")
     ag.add_argument("--card", default=None, help="write the table into this dataset card (data/README.md)")
     ag.set_defaults(func=_data_agreement)
+    rv = dsub.add_parser(
+        "review", help="per-document list of places to check (minority labels, likely misses)"
+    )
+    rv.add_argument("--processed", default="data/processed")
+    rv.add_argument("--out", required=True, help="markdown file to write")
+    rv.set_defaults(func=_data_review)
     de = dsub.add_parser("export", help="write the splits as CoNLL or Hugging Face JSON lines")
     de.add_argument("--format", default="conll", choices=["conll", "hf-json"])
     de.add_argument("--out", required=True)

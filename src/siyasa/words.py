@@ -34,11 +34,6 @@ def tokenize(text: str) -> list[Word]:
     return [Word(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
 
 
-def is_word_char(ch: str) -> bool:
-    """True for characters that belong to multi-character words (letters, marks, digits)."""
-    return bool(_WORDCHAR_RE.match(ch))
-
-
 def is_punct(word: str) -> bool:
     """True for a one-character word that is punctuation or a symbol rather than letters/digits."""
     return not _WORDCHAR_RE.match(word)
