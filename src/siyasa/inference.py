@@ -23,6 +23,9 @@ from .words import tokenize
 
 SETTINGS_FILE = "siyasa.json"
 DEFAULT_MAX_CHARS = 1_000_000
+DEFAULT_MAX_BATCH_TOKENS = (
+    768  # measured on 2 cores: BERT-base int8 is fastest at 8-16 sentences (scripts/bench_inference.py)
+)
 
 
 @dataclass
@@ -214,6 +217,7 @@ class Tagger:
         self.stride = int(settings.get("stride", 64))
         self.preprocess = bool(settings.get("preprocess", True))
         self.max_chars = int(settings.get("max_chars", DEFAULT_MAX_CHARS))
+        self.max_batch_tokens = int(settings.get("max_batch_tokens", DEFAULT_MAX_BATCH_TOKENS))
 
     @classmethod
     def load(
@@ -257,8 +261,8 @@ class Tagger:
         labels: list = [None] * len(windows)
         probs: list = [None] * len(windows)
         pad = self.tokenizer.pad_token_id
-        for i in range(0, len(order), batch_size):
-            batch = [windows[k] for k in order[i : i + batch_size]]
+        for chunk in self._batches(order, windows, batch_size):
+            batch = [windows[k] for k in chunk]
             width = max(len(w.input_ids) for w in batch)
             ids = np.full((len(batch), width), pad, dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -266,7 +270,7 @@ class Tagger:
                 ids[j, : len(w.input_ids)] = w.input_ids
                 mask[j, : len(w.input_ids)] = 1
             p = self.backend.probs(ids, mask)
-            for j, k in enumerate(order[i : i + batch_size]):
+            for j, k in enumerate(chunk):
                 n = len(windows[k].input_ids)
                 labels[k] = p[j, :n].argmax(-1).tolist()
                 probs[k] = p[j, :n].max(-1).tolist()
@@ -277,6 +281,19 @@ class Tagger:
             [(self.labels[i], float(p)) for i, p in zip(ids_, ps, strict=True)]
             for ids_, ps in zip(label_ids, word_probs, strict=True)
         ]
+
+    def _batches(self, order: list[int], windows, batch_size: int):
+        """Consecutive length-sorted windows, at most `batch_size` of them and at most `max_batch_tokens`
+        padded tokens per batch: on CPU, moderate matrices run faster per token than very large ones."""
+        chunk: list[int] = []
+        for k in order:
+            width = len(windows[k].input_ids)  # sorted ascending: the newest window is the widest
+            if chunk and (len(chunk) >= batch_size or (len(chunk) + 1) * width > self.max_batch_tokens):
+                yield chunk
+                chunk = []
+            chunk.append(k)
+        if chunk:
+            yield chunk
 
     def tag_words(self, docs_words: list[list[str]], batch_size: int = 32) -> list[list[str]]:
         """Valid IOB2 tags per word per document."""
