@@ -43,14 +43,25 @@ class Backbone:
 
 
 def hub_reachable(timeout: float = 3.0) -> bool:
-    """A quick TCP probe, so an offline machine is detected in seconds rather than after retries."""
+    """A quick TCP probe, so an offline machine is detected in seconds rather than after retries.
+    Runs in a daemon thread: a name lookup that hangs (no resolver answering) cannot stall the run."""
+    import threading
+
     if os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False"):
         return False
-    try:
-        with socket.create_connection(HUB_HOST, timeout=timeout):
-            return True
-    except OSError:
-        return False
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection(HUB_HOST, timeout=timeout):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout + 1.0)
+    return bool(result and result[0])
 
 
 def resolve_backbone(cfg: ModelConfig) -> Backbone:
