@@ -161,7 +161,7 @@ def write_doc(rows: list[dict], path: Path, argv: str, n: int) -> None:
                      f"{r['peak_mb']:.0f} | {r['agreement']:.4f} |")  # fmt: skip
     lines += ["", "Backends: `torch` is siyasa's Tagger on PyTorch; `onnx-fp32` the exported `model.onnx`; `onnx-int8` "
               "`model.int8.onnx` (onnxruntime transformer optimizer: fused attention, embedding and skip LayerNorm, "
-              "bias-GELU; then dynamic int8 weights). All siyasa backends sort windows by length before batching."]  # fmt: skip
+              "bias-GELU; then dynamic int8 weights, per channel). All siyasa backends sort windows by length before batching."]  # fmt: skip
     path.write_text("\n".join(lines) + "\n")
 
 
