@@ -159,16 +159,21 @@ class TorchBackend:
         from transformers import AutoModelForTokenClassification
 
         self.torch = torch
-        self.model = AutoModelForTokenClassification.from_pretrained(
-            directory, use_safetensors=True, trust_remote_code=False
-        ).eval()
+        self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.model = (
+            AutoModelForTokenClassification.from_pretrained(
+                directory, use_safetensors=True, trust_remote_code=False
+            )
+            .to(self.device)
+            .eval()
+        )
 
     def probs(self, ids, mask):
-        with self.torch.inference_mode():
-            logits = self.model(
-                input_ids=self.torch.as_tensor(ids), attention_mask=self.torch.as_tensor(mask)
-            ).logits
-            return self.torch.softmax(logits.float(), dim=-1).numpy()
+        torch = self.torch
+        with torch.inference_mode():
+            logits = self.model(input_ids=torch.as_tensor(ids, device=self.device),
+                                attention_mask=torch.as_tensor(mask, device=self.device)).logits  # fmt: skip
+            return torch.softmax(logits.float(), dim=-1).cpu().numpy()
 
 
 class OnnxBackend:

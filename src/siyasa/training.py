@@ -63,7 +63,7 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
         if cfg.data.max_eval_docs:
             dev_recs, test_recs = dev_recs[: cfg.data.max_eval_docs], test_recs[: cfg.data.max_eval_docs]
         labels = label_names(cfg.data.label_scheme)
-        check_labels(train_recs, files["train"], cfg.data.label_scheme)
+        check_labels(train_recs, files["train"])
 
     # 2. Backbone: the configured one, or the offline one (said loudly, recorded everywhere).
     with timer("backbone"):
@@ -167,7 +167,7 @@ def data_files(cfg: Config) -> dict[str, Path]:
     return files
 
 
-def check_labels(records: list[dict], path: Path, scheme: str) -> None:
+def check_labels(records: list[dict], path: Path) -> None:
     if not records:
         raise UserError(f"{path}: no training documents")
     if not any(r["spans"] for r in records):
