@@ -96,5 +96,9 @@ def build(raw_dir: str | Path, out_dir: str | Path, seed: int = 13) -> BuildResu
 
 
 def file_sha256(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes (recorded with runs so data changes are visible)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """Hex sha256 of a file's bytes, read in chunks (data splits in run records, model files in manifests)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

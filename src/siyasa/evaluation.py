@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .data import record_to_example
 from .features import repair_iob2
-from .report import surface_key
+from .report import seen_forms, surface_key
 from .schema import Span, outer_spans, tags_to_spans
 
 METRIC_PATH = str(Path(__file__).parent / "metrics" / "siyasa_seqeval")
@@ -26,13 +26,6 @@ def _metric():
 def seqeval_metrics(references: list[list[str]], predictions: list[list[str]]) -> dict:
     """Micro and macro P/R/F1 and per-type scores, strict IOB2 (plain floats, JSON-ready)."""
     return _metric().compute(predictions=predictions, references=references)
-
-
-def seen_forms(train_records: list[dict]) -> set[tuple[str, str]]:
-    """(label, surface form) of every span in the training data."""
-    return {
-        (s["label"], surface_key(r["text"][s["start"] : s["end"]])) for r in train_records for s in r["spans"]
-    }
 
 
 def unseen_recall(records: list[dict], predicted: list[list[Span]], seen: set[tuple[str, str]]) -> dict:

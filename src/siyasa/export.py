@@ -12,13 +12,13 @@ interrupted export never leaves a half-written model where a loader would look.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
 
 from . import __version__
+from .corpus import file_sha256
 from .errors import UserError
 from .inference import SETTINGS_FILE, model_dir
 from .schema import TYPES
@@ -26,14 +26,6 @@ from .schema import TYPES
 MODEL_FILES = ("model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
                "special_tokens_map.json")  # fmt: skip
 OPSET = 17
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def export(run: str | Path, out_root: str | Path = "exports", name: str | None = None, version: str | None = None,
@@ -117,7 +109,7 @@ def quantize(fp32: Path, int8: Path) -> None:
 
 def write_manifest(directory: Path) -> None:
     files = sorted(p for p in directory.iterdir() if p.is_file() and p.name != "manifest.json")
-    manifest = {"files": {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size} for p in files}}
+    manifest = {"files": {p.name: {"sha256": file_sha256(p), "bytes": p.stat().st_size} for p in files}}
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
@@ -127,7 +119,9 @@ def verify_manifest(directory: str | Path) -> None:
     manifest = json.loads((d / "manifest.json").read_text())
     missing = [f for f in manifest["files"] if not (d / f).exists()]
     altered = [
-        f for f, meta in manifest["files"].items() if (d / f).exists() and sha256(d / f) != meta["sha256"]
+        f
+        for f, meta in manifest["files"].items()
+        if (d / f).exists() and file_sha256(d / f) != meta["sha256"]
     ]
     if missing or altered:
         parts = ([f"missing: {', '.join(missing)}"] if missing else []) + (

@@ -23,9 +23,9 @@ from .words import tokenize
 
 SETTINGS_FILE = "siyasa.json"
 DEFAULT_MAX_CHARS = 1_000_000
-DEFAULT_MAX_BATCH_TOKENS = (
-    768  # measured on 2 cores: BERT-base int8 is fastest at 8-16 sentences (scripts/bench_inference.py)
-)
+# BERT-base int8 on 2 cores ran fastest at 8-16 test sentences per batch (about 40 tokens each);
+# docs/benchmarks.md has the batch-size table made with this default.
+DEFAULT_MAX_BATCH_TOKENS = 768
 
 
 @dataclass

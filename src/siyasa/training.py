@@ -5,6 +5,7 @@ Read it top to bottom: `train` is the whole pipeline, each step a small function
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import importlib.util
@@ -130,17 +131,13 @@ class Phases:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
 
+    @contextlib.contextmanager
     def __call__(self, name: str):
-        phases = self
-
-        class _Ctx:
-            def __enter__(self):
-                self.t = time.perf_counter()
-
-            def __exit__(self, *exc):
-                phases.seconds[name] = round(phases.seconds.get(name, 0.0) + time.perf_counter() - self.t, 3)
-
-        return _Ctx()
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - start, 3)
 
 
 def make_run_dir(cfg: Config) -> Path:
