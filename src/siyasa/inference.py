@@ -19,6 +19,7 @@ from pathlib import Path
 from .errors import UserError
 from .features import encode, merge_word_predictions, repair_iob2
 from .schema import tags_to_spans
+from .texts import check_texts
 from .words import tokenize
 
 SETTINGS_FILE = "siyasa.json"
@@ -79,35 +80,35 @@ def link_roles(text: str, spans: list) -> list[Link]:
     2. `title-name`: the ROLE directly followed by an ACTOR, only spaces between (الرئيس الأمريكي دونالد ترامب);
     3. `apposition`: an ACTOR, a comma (، or ,), then the ROLE (دونالد ترامب، الرئيس الأمريكي);
     4. `name-title`: an ACTOR directly followed by the ROLE, only spaces between.
-    Each ROLE gets at most one ACTOR. `spans` are TaggedSpan or schema.Span objects, sorted by start."""
+    Each ROLE gets at most one ACTOR. `spans` are TaggedSpan or schema.Span objects. ACTORs never
+    overlap one another (the schema nests ACTOR only inside ROLE), so each rule is a binary search:
+    linear-logarithmic time however many spans a hostile text yields."""
+    import bisect
+
+    actors = sorted(
+        (j for j, s in enumerate(spans) if s.label == "ACTOR"), key=lambda j: (spans[j].start, -spans[j].end)
+    )
+    starts = [spans[j].start for j in actors]
+    ends = [spans[j].end for j in actors]
     links: list[Link] = []
-    order = sorted(range(len(spans)), key=lambda i: (spans[i].start, -spans[i].end))
-    for i in order:
+    for i in sorted(range(len(spans)), key=lambda i: (spans[i].start, -spans[i].end)):
         role = spans[i]
         if role.label != "ROLE":
             continue
-        holder = None
-        after = [j for j in order if spans[j].label == "ACTOR" and spans[j].start >= role.end]
-        before = [j for j in order if spans[j].label == "ACTOR" and spans[j].end <= role.start]
-        if after and not text[role.end : spans[after[0]].start].strip():
-            holder = Link(i, after[0], "title-name")
-        elif before and text[spans[before[-1]].end : role.start].strip() in ("،", ","):
-            holder = Link(i, before[-1], "apposition")
-        elif before and not text[spans[before[-1]].end : role.start].strip():
-            holder = Link(i, before[-1], "name-title")
+        a = bisect.bisect_left(starts, role.end)  # first ACTOR after the ROLE
+        b = bisect.bisect_right(ends, role.start) - 1  # last ACTOR before it
+        gap_after = text[role.end : starts[a]] if a < len(actors) else None
+        gap_before = text[ends[b] : role.start] if b >= 0 else None
+        if gap_after is not None and not gap_after.strip():
+            links.append(Link(i, actors[a], "title-name"))
+        elif gap_before is not None and gap_before.strip() in ("،", ","):
+            links.append(Link(i, actors[b], "apposition"))
+        elif gap_before is not None and not gap_before.strip():
+            links.append(Link(i, actors[b], "name-title"))
         else:
-            inside = [
-                j
-                for j in order
-                if spans[j].label == "ACTOR"
-                and role.start <= spans[j].start
-                and spans[j].end <= role.end
-                and j != i
-            ]
-            if inside:
-                holder = Link(i, inside[0], "nested")
-        if holder:
-            links.append(holder)
+            k = bisect.bisect_left(starts, role.start)  # first ACTOR inside the ROLE, if any
+            if k < len(actors) and ends[k] <= role.end and actors[k] != i:
+                links.append(Link(i, actors[k], "nested"))
     return links
 
 
@@ -311,35 +312,31 @@ class Tagger:
         return self.pipe([text])[0]
 
     def pipe(self, texts, batch_size: int = 32) -> list[Doc]:
-        """Tag many texts; windows of all texts are batched together by length. Equal to tagging one by one."""
-        texts = list(texts)
-        for i, t in enumerate(texts):
-            if not isinstance(t, str):
-                raise UserError(f"text {i} is {type(t).__name__}, not str")
-            if len(t) > self.max_chars:
-                raise UserError(f"text {i} has {len(t):,} characters, above the limit of {self.max_chars:,}: "
-                                f"split it, or raise max_chars in {SETTINGS_FILE}")  # fmt: skip
+        """Tag many texts; windows of all texts are batched together by length. Equal to tagging one by
+        one. `texts` is a list (or iterable) of strings; each must pass `siyasa.texts.check_text`."""
+        texts = check_texts(texts, "text", self.max_chars)
         words = [tokenize(t) for t in texts]
         results = self.predict_word_probs([[w.text for w in ws] for ws in words], batch_size)
-        docs = []
-        for text, ws, row in zip(texts, words, results, strict=True):
-            offsets = [(w.start, w.end) for w in ws]
-            tags = repair_iob2([label for label, _ in row])
-            spans, k = [], 0
-            for s in tags_to_spans(offsets, tags):
-                while offsets[k][0] < s.start:
-                    k += 1
-                j = k
-                while j < len(offsets) and offsets[j][1] <= s.end:
-                    j += 1
-                score = sum(row[x][1] for x in range(k, j)) / (j - k)
-                spans.append(
-                    TaggedSpan(
-                        s.start, s.end, text[s.start : s.end], s.label, s.subtype, round(float(score), 6)
-                    )
-                )
-            docs.append(Doc(text, spans))
-        return docs
+        return [decode(text, ws, row) for text, ws, row in zip(texts, words, results, strict=True)]
+
+
+def decode(text: str, words: list, row: list[tuple[str, float]]) -> Doc:
+    """A Doc from one (label, probability) per word: IOB2 repaired, each span scored by the mean
+    probability of its words. Linear in the number of words."""
+    offsets = [(w.start, w.end) for w in words]
+    tags = repair_iob2([label for label, _ in row])
+    spans, k = [], 0
+    for s in tags_to_spans(offsets, tags):
+        while offsets[k][0] < s.start:
+            k += 1
+        j = k
+        while j < len(offsets) and offsets[j][1] <= s.end:
+            j += 1
+        score = sum(row[x][1] for x in range(k, j)) / (j - k)
+        spans.append(
+            TaggedSpan(s.start, s.end, text[s.start : s.end], s.label, s.subtype, round(float(score), 6))
+        )
+    return Doc(text, spans)
 
 
 def _has(module: str) -> bool:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import regex
+
 # The constants below are AraBERT v02's (arabert/preprocess.py, second-generation models).
 _TASHKEEL = "\u064b\u064c\u064d\u064e\u064f\u0650\u0652\u0651"  # pyarabic.araby.TASHKEEL
 _TATWEEL = "\u0640"
@@ -19,17 +21,35 @@ _HINDI_TO_ARABIC = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 _STRIP = str.maketrans("", "", _TASHKEEL + _TATWEEL)
 _REPEAT = re.compile(r"(\D)\1{2,}", re.DOTALL)
 _SPACE_AROUND = re.compile("([^0-9\u0621-\u063a\u0641-\u064a\u0660-\u0669a-zA-Z\\[\\]])")
-_DIGIT_WORD = re.compile("(\\d+)([\u0621-\u063a\u0641-\u064a\u0660-\u066c]+)")
-_WORD_DIGIT = re.compile("([\u0621-\u063a\u0641-\u064a\u0660-\u066c]+)(\\d+)")
+# AraBERT's digit patterns are `(\d+)([letters]+)` and `([letters]+)(\d+)`. Unanchored, they retry from
+# every position of a long run and backtrack over all of it: quadratic (a 50,000-letter word took a
+# minute). A match can only start where a run starts (the two classes are disjoint, and a greedy run
+# ends where the other class cannot follow), so the lookbehind and possessive quantifiers give the
+# same matches in linear time.
+_LETTERS = "\u0621-\u063a\u0641-\u064a\u0660-\u066c"
+_DIGIT_WORD = regex.compile(f"(?<!\\d)(\\d++)([{_LETTERS}]++)")
+_WORD_DIGIT = regex.compile(f"(?<![{_LETTERS}])([{_LETTERS}]++)(\\d++)")
 _REJECTED = re.compile(
     r"[^0-9\u0621-\u063A\u0640-\u066C\u0671-\u0674a-zA-Z\[\]!\"#\$%\'\(\)\*\+,\.:;\-<=·>?@\[\\\]\^_ـ`{\|}~—٪’،؟`୍“؛”ۚ»؛\s+«–…‘]"
 )
 
 
-@lru_cache(maxsize=200_000)
+_CACHED_WORD_CHARS = 64  # long words are rare and would let one hostile text fill the cache
+
+
 def normalize_word(word: str) -> str:
     """AraBERT v02 preprocessing of one word. May return '' (nothing AraBERT keeps) or several
-    space-separated pieces (digits split from letters); callers keep the word's offsets either way."""
+    space-separated pieces (digits split from letters); callers keep the word's offsets either way.
+    Time is linear in the word's length."""
+    return _normalize_cached(word) if len(word) <= _CACHED_WORD_CHARS else _normalize(word)
+
+
+@lru_cache(maxsize=200_000)
+def _normalize_cached(word: str) -> str:
+    return _normalize(word)
+
+
+def _normalize(word: str) -> str:
     text = word.translate(_STRIP).translate(_HINDI_TO_ARABIC)
     text = _REPEAT.sub(r"\1\1", text)
     text = _SPACE_AROUND.sub(r" \1 ", text)

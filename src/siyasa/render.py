@@ -20,13 +20,19 @@ def to_jsonl(docs: list[Doc]) -> str:
 
 def word_tags(doc: Doc) -> list[tuple[str, str]]:
     """(word, IOB2 tag) for every word of the document, from its spans."""
+    import bisect
+
     words = tokenize(doc.text)
+    starts = [w.start for w in words]
     tags = ["O"] * len(words)
-    for s in doc.spans:
+    for s in doc.spans:  # words of a span found by binary search: linear in words plus spans
         name = f"{s.label}.{s.subtype}" if s.subtype else s.label
-        inside = [i for i, w in enumerate(words) if s.start <= w.start and w.end <= s.end]
-        for k, i in enumerate(inside):
-            tags[i] = ("B-" if k == 0 else "I-") + name
+        i = bisect.bisect_left(starts, s.start)
+        first = True
+        while i < len(words) and words[i].end <= s.end:
+            tags[i] = ("B-" if first else "I-") + name
+            first = False
+            i += 1
     return list(zip([w.text for w in words], repair_iob2(tags), strict=True))
 
 

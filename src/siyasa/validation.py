@@ -92,13 +92,19 @@ def check_record(record: dict) -> list[Problem]:
 
 
 def _check_nesting(spans: list[tuple[int, Span]], text: str) -> list[Problem]:
-    """Only ACTOR may nest, only inside ROLE, one level deep; spans never cross or repeat."""
+    """Only ACTOR may nest, only inside ROLE, one level deep; spans never cross or repeat.
+
+    One pass with a stack of the spans still open (sorted by start, longest first), so the time is
+    linear in the number of spans and each span is reported at most once, against the innermost span
+    it meets (a hostile file of 100,000 nested brackets gives 100,000 messages, not 10^10)."""
     problems = []
     ordered = sorted(spans, key=lambda ks: (ks[1].start, -ks[1].end))
-    for i, (_, a) in enumerate(ordered):
-        for k, b in ordered[i + 1 :]:
-            if b.start >= a.end:
-                break
+    stack: list[Span] = []
+    for k, b in ordered:
+        while stack and stack[-1].end <= b.start:
+            stack.pop()
+        if stack:
+            a = stack[-1]
             sa, sb = text[a.start : a.end], text[b.start : b.end]
             if (a.start, a.end) == (b.start, b.end):
                 problems.append(
@@ -106,16 +112,15 @@ def _check_nesting(spans: list[tuple[int, Span]], text: str) -> list[Problem]:
                 )
             elif b.end > a.end:
                 problems.append(Problem(b.start, f"crossing spans {sa!r} ({a.tag}) and {sb!r} ({b.tag})", k))
-            elif not (a.label == "ROLE" and b.label == "ACTOR"):
+            elif not (a.label == "ROLE" and b.label == "ACTOR" and len(stack) == 1):
                 problems.append(
                     Problem(
                         b.start,
-                        f"forbidden nesting: {b.tag} {sb!r} inside {a.tag} {sa!r}; only ACTOR may nest, inside ROLE",
+                        f"forbidden nesting: {b.tag} {sb!r} inside {a.tag} {sa!r}; only ACTOR may nest, inside ROLE, one level deep",
                         k,
                     )
                 )
-    # one level deep: an ACTOR inside a ROLE cannot itself contain anything (checked above, since
-    # anything inside an ACTOR is a forbidden nesting), and a ROLE cannot sit inside anything.
+        stack.append(b)
     return problems
 
 
