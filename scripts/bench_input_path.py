@@ -104,9 +104,9 @@ def main() -> None:
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.model:
-            from siyasa.inference import _resolve_path
+            from siyasa.modeldir import resolve
 
-            tokenizer = WordPieceTokenizer(_resolve_path(args.model) / "tokenizer.json")
+            tokenizer = WordPieceTokenizer(resolve(args.model) / "tokenizer.json")
         else:
             tokenizer = offline_tokenizer(Path(tmp))
         rows = []

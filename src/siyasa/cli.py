@@ -105,7 +105,8 @@ def _export(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     from .predict import predict
 
-    predict(args.model, args.input, args.format, args.output, args.whole, args.backend, args.batch_size)
+    predict(args.model, args.input, args.format, args.output, args.whole, args.backend, args.batch_size,
+            verify=not args.no_verify)  # fmt: skip
     return 0
 
 
@@ -295,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--whole", action="store_true", help="the whole input is one document")
     pr.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx"])
     pr.add_argument("--batch-size", type=int, default=32)
+    pr.add_argument(
+        "--no-verify", action="store_true", help="load a model folder without checking its manifest.json"
+    )
     pr.set_defaults(func=_predict)
 
     pk = sub.add_parser(

@@ -7,7 +7,6 @@ invalid, nothing is written and every error is reported as `path:line:col: messa
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -93,12 +92,3 @@ def build(raw_dir: str | Path, out_dir: str | Path, seed: int = 13) -> BuildResu
         tmp.write_text("".join(dumps(r) + "\n" for r in recs), encoding="utf-8")
         os.replace(tmp, out / f"{name}.jsonl")
     return BuildResult(splits=splits)
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes, read in chunks (data splits in run records, model files in manifests)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

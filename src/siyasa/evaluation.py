@@ -219,7 +219,8 @@ def evaluate_model(model: str | Path, data: str | Path, output: str | Path | Non
 
     Unseen-mention recall needs the training split: `train_file`, else the one named in the run record."""
     from .data import read_records
-    from .inference import Tagger, model_dir
+    from .inference import Tagger
+    from .modeldir import model_dir
 
     tagger = Tagger.load(model)
     records = read_records(data)

@@ -18,9 +18,15 @@ import shutil
 from pathlib import Path
 
 from . import __version__
-from .corpus import file_sha256
 from .errors import UserError
-from .inference import SETTINGS_FILE, model_dir
+from .modeldir import (
+    MANIFEST_FILE,
+    SETTINGS_FILE,
+    model_dir,
+    remove_stale_exports,
+    verify_manifest,
+    write_manifest,
+)
 from .schema import TYPES
 
 MODEL_FILES = ("model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
@@ -39,9 +45,12 @@ def export(run: str | Path, out_root: str | Path = "exports", name: str | None =
     final = Path(out_root) / f"{name}-{version}"
     if final.exists() and not force:
         raise UserError(f"{final} exists; pass --force to replace it, or choose another --version")
+    if (src / MANIFEST_FILE).exists():  # never re-export a model that was altered after it was saved
+        verify_manifest(src)
     if not (src / "model.safetensors").exists():
         raise UserError(f"{src}: model.safetensors missing (only safetensors weights are exported)")
 
+    remove_stale_exports(Path(out_root))  # folders of exports killed half-way
     tmp = Path(out_root) / f".{name}-{version}.tmp{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -105,29 +114,6 @@ def quantize(fp32: Path, int8: Path) -> None:
         # per-channel scales: faster here and closer to fp32 than one scale per tensor (docs/benchmarks.md)
         quantize_dynamic(str(fused), str(int8), weight_type=QuantType.QInt8, per_channel=True,
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})  # fmt: skip
-
-
-def write_manifest(directory: Path) -> None:
-    files = sorted(p for p in directory.iterdir() if p.is_file() and p.name != "manifest.json")
-    manifest = {"files": {p.name: {"sha256": file_sha256(p), "bytes": p.stat().st_size} for p in files}}
-    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-
-
-def verify_manifest(directory: str | Path) -> None:
-    """Raise UserError naming every missing or altered file listed in manifest.json."""
-    d = Path(directory)
-    manifest = json.loads((d / "manifest.json").read_text())
-    missing = [f for f in manifest["files"] if not (d / f).exists()]
-    altered = [
-        f
-        for f, meta in manifest["files"].items()
-        if (d / f).exists() and file_sha256(d / f) != meta["sha256"]
-    ]
-    if missing or altered:
-        parts = ([f"missing: {', '.join(missing)}"] if missing else []) + (
-            [f"altered: {', '.join(altered)}"] if altered else []
-        )
-        raise UserError(f"{d}: the model does not match its manifest.json ({'; '.join(parts)}); re-export it")
 
 
 def model_card(name: str, version: str, settings: dict) -> str:

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from .errors import UserError
 from .features import encode, merge_word_predictions, repair_iob2
+from .modeldir import SETTINGS_FILE, listed_files, read_settings, resolve, verify_manifest
 from .schema import tags_to_spans
 from .texts import check_texts
 from .words import tokenize
 
-SETTINGS_FILE = "siyasa.json"
 DEFAULT_MAX_CHARS = 1_000_000
 # BERT-base int8 on 2 cores ran fastest at 8-16 test sentences per batch (about 40 tokens each);
 # docs/benchmarks.md has the batch-size table made with this default.
@@ -202,18 +202,6 @@ class OnnxBackend:
         return e / e.sum(axis=-1, keepdims=True)
 
 
-def model_dir(path: str | Path) -> Path:
-    """Accept a run directory (uses its model/) or a model/export directory."""
-    p = Path(path)
-    if (p / "model" / "config.json").exists():
-        return p / "model"
-    if (p / "config.json").exists():
-        return p
-    raise UserError(
-        f"{path}: no model here (expected config.json, or a run directory with model/config.json)"
-    )
-
-
 class Tagger:
     """Words in, one label per word out, spans with exact offsets and scores back."""
 
@@ -229,31 +217,39 @@ class Tagger:
     def load(
         cls, path, backend: str = "auto", onnx_file: str = "model.int8.onnx", verify: bool = True
     ) -> Tagger:
-        """Load a run, model or export directory, or an installed model package (its module name)."""
-        d = _resolve_path(path)
-        if verify and (d / "manifest.json").exists():
-            from .export import verify_manifest
+        """Load a run, model or export directory, or an installed model package (its name).
 
+        The directory's manifest.json is verified first (siyasa.modeldir); every file the backend will
+        read must be listed in it. `verify=False` skips that, for folders you trust and are editing."""
+        d = resolve(path)
+        if verify:
             verify_manifest(d)
-        config = json.loads((d / "config.json").read_text())
-        labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
-        settings = json.loads((d / SETTINGS_FILE).read_text()) if (d / SETTINGS_FILE).exists() else {}
-        if not (d / "tokenizer.json").exists():
-            raise UserError(f"{d}: tokenizer.json missing; re-save the tokenizer with a fast tokenizer")
-        tokenizer = WordPieceTokenizer(d / "tokenizer.json")
         onnx_path = d / onnx_file if (d / onnx_file).exists() else d / "model.onnx"
         if backend == "auto":
             backend = "onnx" if onnx_path.exists() and _has("onnxruntime") else "torch"
-        if backend == "onnx":
-            if not onnx_path.exists():
-                raise UserError(
-                    f"{d}: no ONNX model (expected {onnx_file} or model.onnx); export with `siyasa export`"
-                )
-            impl = OnnxBackend(onnx_path)
-        elif backend == "torch":
-            impl = TorchBackend(d)
-        else:
+        if backend not in ("onnx", "torch"):
             raise UserError(f"unknown backend {backend!r}; expected auto, torch or onnx")
+        if backend == "onnx" and not onnx_path.exists():
+            raise UserError(
+                f"{d}: no ONNX model (expected {onnx_file} or model.onnx); export with `siyasa export`"
+            )
+        weights = [onnx_path.name] if backend == "onnx" else ["model.safetensors"]
+        needed = ["config.json", "tokenizer.json", *weights]
+        missing = [n for n in needed if not (d / n).is_file()]
+        if missing:
+            raise UserError(f"{d}: {', '.join(missing)} missing; re-export the model with `siyasa export`")
+        if verify:
+            unlisted = [n for n in needed + [SETTINGS_FILE, "tokenizer_config.json"]
+                        if (d / n).exists() and n not in listed_files(d)]  # fmt: skip
+            if unlisted:
+                raise UserError(
+                    f"{d}: {', '.join(unlisted)} not in manifest.json (added after export?); re-export it"
+                )
+        config = json.loads((d / "config.json").read_text())
+        labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
+        settings = read_settings(d)
+        tokenizer = WordPieceTokenizer(d / "tokenizer.json")
+        impl = OnnxBackend(onnx_path) if backend == "onnx" else TorchBackend(d)
         return cls(impl, tokenizer, labels, settings)
 
     def predict_word_probs(
@@ -343,17 +339,3 @@ def _has(module: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(module) is not None
-
-
-def _resolve_path(path) -> Path:
-    """A directory, or the name of an installed model package (siyasa_model_<name>)."""
-    p = Path(str(path))
-    if p.exists():
-        return model_dir(p)
-    import importlib
-
-    try:
-        module = importlib.import_module(str(path))
-    except ImportError:
-        raise UserError(f"{path}: neither a model directory nor an installed model package") from None
-    return model_dir(Path(module.__file__).parent / "model")

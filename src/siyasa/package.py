@@ -57,6 +57,8 @@ def package(
             f"Summary: siyasa Arabic actor/role/event tagger ({base})\nRequires-Python: >=3.10\n"
             f"Requires-Dist: siyasa>={__version__}\n"
         ).encode()
+        # declared, so `Tagger.load(name)` / `--model name` finds it without importing anything
+        files[f"{dist_info}/entry_points.txt"] = f"[siyasa.models]\n{base} = {module}\n".encode()
         files[f"{dist_info}/WHEEL"] = (
             b"Wheel-Version: 1.0\nGenerator: siyasa.package\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
         )

@@ -29,12 +29,12 @@ from .backbone import (
     train_wordpiece,
 )
 from .config import Config, load_config, save_config
-from .corpus import file_sha256
 from .data import read_records, record_to_example, subsample
 from .errors import UserError
 from .evaluation import metrics_table, score_records, seqeval_metrics, write_report
 from .features import IGNORE, Window, b_to_i_map, encode, merge_word_predictions, repair_iob2
-from .inference import SETTINGS_FILE, Tagger
+from .inference import Tagger
+from .modeldir import SETTINGS_FILE, file_sha256, write_manifest
 from .schema import label_names
 
 FEATURES_VERSION = "1"  # bump when `features.encode` changes, to invalidate cached windows
@@ -391,6 +391,7 @@ def save_model(trainer, tokenizer, cfg: Config, backbone: Backbone, out: Path) -
                 "label_scheme": cfg.data.label_scheme, "word_tokenizer": "siyasa.words.tokenize",
                 "backbone": backbone.to_dict()}  # fmt: skip
     (out / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
+    write_manifest(out)  # last: a model folder is verified on every load
 
 
 def save_tokenizer(tokenizer, out: Path, max_length: int) -> None:
