@@ -8,7 +8,6 @@ from pathlib import Path
 import regex
 
 from .schema import SUBTYPES, TYPES, Span
-from .validation import read_jsonl
 from .words import is_punct, tokenize
 
 SPLITS = ("train", "dev", "test")
@@ -40,8 +39,10 @@ def surface_key(s: str) -> str:
 
 
 def load_records(paths: list[str | Path]) -> dict[str, list[dict]]:
-    """Records per file stem (train, dev, test or the file name). Assumes validated files."""
-    return {Path(p).stem: [r for _, r, e in read_jsonl(p) if r is not None] for p in paths}
+    """Records per file stem (train, dev, test or the file name), each file validated first."""
+    from .data import read_records
+
+    return {Path(p).stem: read_records(p) for p in paths}
 
 
 def mentions(rec: dict) -> list[tuple[Span, str]]:

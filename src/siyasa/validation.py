@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .schema import Span, check_label
+from .texts import text_problem
 from .words import is_punct, tokenize
 
 
@@ -23,28 +24,46 @@ class Problem:
 
 
 def check_record(record: dict) -> list[Problem]:
-    """Every per-document rule: text, labels, offsets, word boundaries, punctuation, nesting."""
+    """Every per-document rule: text, labels, offsets, word boundaries, punctuation, nesting.
+
+    Types are checked strictly before anything uses them (offsets are ints, not 19.9 or "19"; the id a
+    non-empty string; `spans` a list of objects), so nothing this accepts can crash a later command."""
     problems: list[Problem] = []
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
-        return [Problem(0, "empty text: a document needs at least one word")]
+        return [Problem(0, "empty text: a document needs at least one word" if isinstance(text, str) or text is None
+                        else f"text must be a string, got {type(text).__name__}")]  # fmt: skip
+    bad_text = text_problem(text)
+    if bad_text:
+        return [Problem(0, f"text {bad_text}")]
     if unicodedata.normalize("NFC", text) != text:
         problems.append(Problem(0, "text is not NFC-normalised"))
-    if not record.get("id"):
-        problems.append(Problem(0, "missing id"))
+    rid = record.get("id")
+    if not isinstance(rid, str) or not rid:
+        problems.append(
+            Problem(
+                0, "missing id" if rid in (None, "") else f"id must be a string, got {type(rid).__name__}"
+            )
+        )
     if not isinstance(record.get("meta"), dict) or not record["meta"].get("topic"):
         problems.append(Problem(0, "meta.topic is required (it drives the split)"))
+    if "spans" not in record:
+        return problems + [Problem(0, 'no "spans" key: every record lists its spans (an empty list if none)')]
+    if not isinstance(record["spans"], list):
+        return problems + [
+            Problem(0, f'"spans" must be a list of span objects, got {type(record["spans"]).__name__}')
+        ]
 
     words = tokenize(text)
     starts = {w.start: w for w in words}
     ends = {w.end: w for w in words}
     spans: list[tuple[int, Span]] = []
-    for k, d in enumerate(record.get("spans", [])):
-        try:
-            s = Span.from_dict(d)
-        except (KeyError, TypeError, ValueError):
-            problems.append(Problem(0, f"malformed span {d!r}: needs start, end, label, subtype", k))
+    for k, d in enumerate(record["spans"]):
+        shape = _span_shape_problem(d)
+        if shape:
+            problems.append(Problem(0, f"span {k} {shape}", k))
             continue
+        s = Span.from_dict(d)
         where = s.start if 0 <= s.start < len(text) else 0
         msg = check_label(s.label, s.subtype)
         if msg:
@@ -91,6 +110,24 @@ def check_record(record: dict) -> list[Problem]:
     return sorted(problems, key=lambda p: p.offset)
 
 
+def _span_shape_problem(d: object) -> str | None:
+    """Why `d` is not a span object with int offsets and string label/subtype, or None."""
+    if not isinstance(d, dict):
+        return f"must be an object with start, end, label, subtype; got {type(d).__name__}"
+    missing = [k for k in ("start", "end", "label") if k not in d]
+    if missing:
+        return f"lacks {', '.join(missing)}: a span needs start, end, label, subtype"
+    for key in ("start", "end"):
+        v = d[key]
+        if not isinstance(v, int) or isinstance(v, bool):
+            return f"{key} must be an integer character offset, got {v!r} ({type(v).__name__})"
+    if not isinstance(d["label"], str):
+        return f"label must be a string, got {d['label']!r}"
+    if d.get("subtype") is not None and not isinstance(d["subtype"], str):
+        return f"subtype must be a string or null, got {d['subtype']!r}"
+    return None
+
+
 def _check_nesting(spans: list[tuple[int, Span]], text: str) -> list[Problem]:
     """Only ACTOR may nest, only inside ROLE, one level deep; spans never cross or repeat.
 
@@ -125,15 +162,24 @@ def _check_nesting(spans: list[tuple[int, Span]], text: str) -> list[Problem]:
 
 
 def read_jsonl(path: str | Path) -> Iterable[tuple[int, dict | None, str | None]]:
-    """Yield (line number, record, error) for each non-blank line of a JSONL file."""
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
+    """Yield (line number, record, error) for each non-blank line of a JSONL file. Lines are decoded
+    one by one, so a file with bytes that are not UTF-8 gives an error on that line, not a traceback."""
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                yield n, None, f"not UTF-8 ({e.reason} at byte {e.start} of the line); save the file as UTF-8"
+                continue
             if not line.strip():
                 continue
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as e:
                 yield n, None, f"invalid JSON: {e.msg} at column {e.colno}"
+                continue
+            except RecursionError:
+                yield n, None, "invalid JSON: nested too deeply"
                 continue
             if not isinstance(rec, dict):
                 yield n, None, "a record must be a JSON object"
@@ -149,12 +195,17 @@ def validate_files(paths: list[str | Path]) -> list[str]:
         if not Path(path).exists():
             errors.append(f"{path}: file not found (run `make data` to build the splits)")
             continue
+        if not Path(path).is_file():
+            errors.append(f"{path}: not a regular file (give a JSONL file)")
+            continue
+        records = 0
         for n, rec, err in read_jsonl(path):
+            records += 1
             where = f"{path}:{n}"
             if err:
                 errors.append(f"{where}: {err}")
                 continue
-            rid = str(rec.get("id", ""))
+            rid = rec.get("id") if isinstance(rec.get("id"), str) else repr(rec.get("id"))
             if rid in seen:
                 errors.append(
                     f"{where}: duplicate id {rid!r} (first at {seen[rid]}); ids are unique across all splits"
@@ -163,4 +214,6 @@ def validate_files(paths: list[str | Path]) -> list[str]:
                 seen[rid] = where
             for p in check_record(rec):
                 errors.append(f"{where}: [{rid}] char {p.offset}: {p.message}")
+        if records == 0:
+            errors.append(f"{path}: no records (an empty file); a corpus file holds one JSON object per line")
     return errors
