@@ -28,6 +28,18 @@ def test_resolved_config_round_trips(tmp_path):
         ("data.label_scheme=medium", "data.label_scheme: 'medium' is not one of 'coarse', 'fine'"),
         ("model.stride=500", "model.stride must be in"),
         ("training", "must look like section.key=value"),
+        ("training.learning_rate=-1", "training.learning_rate must be > 0, got -1.0"),
+        ("backbone.learning_rate=0", "backbone.learning_rate must be > 0, got 0.0"),
+        ("training.learning_rate=.nan", "training.learning_rate must be > 0, got nan"),
+        ("training.num_train_epochs=0", "training.num_train_epochs must be > 0"),
+        ("data.train_fraction=1.5", "data.train_fraction must be in (0, 1], got 1.5"),
+        ("data.train_fraction=0", "data.train_fraction must be in (0, 1]"),
+        ("model.max_length=4", "model.max_length must be >= 8"),
+        ("model.max_length=128", "backbone.max_position_embeddings must be >= model.max_length (128)"),
+        ("training.per_device_train_batch_size=0", "training.per_device_train_batch_size must be >= 1"),
+        ("training.warmup_ratio=1", "training.warmup_ratio must be in [0, 1)"),
+        ("training.max_steps=0", "training.max_steps must be -1 (use epochs) or > 0"),
+        ("training.lr_scheduler_type=fast", "training.lr_scheduler_type 'fast' is not one of linear"),
     ],
 )
 def test_bad_keys_and_values_name_the_key_and_the_fix(override, message):
@@ -48,3 +60,11 @@ def test_repeated_set_flags_accumulate():
 
     args = build_parser().parse_args(["train", "--set", "a.b=1", "c.d=2", "--set", "e.f=3"])
     assert args.set == ["a.b=1", "c.d=2", "e.f=3"]
+
+
+def test_a_bad_range_is_one_line_from_the_cli(capsys):
+    from siyasa.cli import main
+
+    assert main(["train", "--config", "configs/smoke.yaml", "--set", "training.learning_rate=-1"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: training.learning_rate must be > 0, got -1.0\n"
