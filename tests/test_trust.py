@@ -147,3 +147,51 @@ def test_model_names_load_only_siyasa_model_packages(capsys):
     assert "Zen of Python" not in capsys.readouterr().out  # the module was never imported
     with pytest.raises(UserError, match="not installed"):
         resolve("siyasa_model_nothing_here")
+
+
+# --- failed runs leave nothing that looks like a run -------------------------------------------------
+
+BAD_RUN_INPUTS = {
+    "missing train file": ["data.train_file=/nonexistent/train.jsonl"],
+    "invalid train file": ["data.train_file={bad}"],
+    "no labelled spans": ["data.train_file={empty_spans}"],
+    "unavailable backbone, no fallback": [
+        "model.offline_fallback=false",
+        "model.name_or_path=aubmindlab/no-such-model",
+    ],
+}
+
+
+@pytest.mark.parametrize("case", BAD_RUN_INPUTS)
+def test_a_run_that_fails_on_its_inputs_leaves_no_folder(case, tmp_path, monkeypatch):
+    from siyasa.config import load_config
+    from siyasa.training import train
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    (tmp_path / "bad.jsonl").write_text('{"id": "a", "text": "x", "spans": 5, "meta": {"topic": "t"}}\n')
+    (tmp_path / "empty.jsonl").write_text(
+        '{"id": "a", "text": "رفضت روسيا", "spans": [], "meta": {"topic": "t"}}\n'
+    )
+    overrides = [
+        o.format(bad=tmp_path / "bad.jsonl", empty_spans=tmp_path / "empty.jsonl")
+        for o in BAD_RUN_INPUTS[case]
+    ]
+    cfg = load_config("configs/smoke.yaml", [f"training.output_dir={tmp_path}/out", *overrides])
+    with pytest.raises(UserError):
+        train(cfg)
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_latest_never_picks_an_unfinished_run(smoke_run, tmp_path):
+    import os
+
+    from siyasa.training import latest_run
+
+    out = tmp_path / "outputs"
+    shutil.copytree(smoke_run[0].run_dir, out / "good", ignore=shutil.ignore_patterns("checkpoints"))
+    (out / "crashed" / "backbone").mkdir(parents=True)  # newer, but never finished: no run.json
+    (out / "crashed" / "config.yaml").write_text("name: crashed\n")
+    os.utime(out / "good" / "run.json", (1, 1))
+    assert latest_run(out) == out / "good"
+    with pytest.raises(UserError, match="no finished run"):
+        latest_run(tmp_path / "empty")

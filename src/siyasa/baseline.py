@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .data import read_records, record_to_example, subsample
 from .evaluation import metrics_table, score_records, write_report
+from .fileio import write_text
 from .preprocess import normalize_word
 from .words import tokenize
 
@@ -127,7 +128,7 @@ def train_baseline(processed: str | Path = "data/processed", out: str | Path | N
         write_report(out_dir / "eval", name, recs, [list(t) for t in tags], metrics[name])
     record = {"model": "crf", "params": {"c1": c1, "c2": c2, "max_iterations": max_iterations, "train_fraction": train_fraction},
               "train_documents": len(train), "train_seconds": round(train_seconds, 1), "metrics": metrics}  # fmt: skip
-    (out_dir / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
+    write_text(out_dir / "metrics.json", json.dumps(record, indent=2) + "\n")
     print(metrics_table(metrics))
     print(f"\nCRF trained in {train_seconds:.0f} s on {len(train)} documents; reports in {out_dir}")
     return record

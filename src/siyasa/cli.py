@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .fileio import check_output_dir, check_output_file, write_text
+
 EXIT_BAD_INPUT = 2
 
 
@@ -85,10 +87,21 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_path(value: str) -> str:
+    """`latest` names the newest finished run under outputs/ (never a failed or unfinished one)."""
+    if value != "latest":
+        return value
+    from .training import latest_run
+
+    return str(latest_run())
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from .evaluation import evaluate_model
 
-    evaluate_model(args.model, args.data, args.output, train_file=args.train_file)
+    if args.output:
+        check_output_file(args.output)
+    evaluate_model(_run_path(args.model), args.data, args.output, train_file=args.train_file)
     return 0
 
 
@@ -96,7 +109,12 @@ def _export(args: argparse.Namespace) -> int:
     from .export import export
 
     path = export(
-        args.run, args.out, name=args.name, version=args.version, onnx=not args.no_onnx, force=args.force
+        _run_path(args.run),
+        args.out,
+        name=args.name,
+        version=args.version,
+        onnx=not args.no_onnx,
+        force=args.force,
     )
     print(f"exported {path}")
     return 0
@@ -113,7 +131,7 @@ def _predict(args: argparse.Namespace) -> int:
 def _package(args: argparse.Namespace) -> int:
     from .package import package
 
-    print(f"built {package(args.run, args.out, args.name, args.version)}")
+    print(f"built {package(_run_path(args.run), args.out, args.name, args.version)}")
     return 0
 
 
@@ -148,11 +166,14 @@ def _data_agreement(args: argparse.Namespace) -> int:
 
     from .agreement import agreement, agreement_table
 
+    for path in (args.output, args.card):
+        if path:
+            check_output_file(path)
     result = agreement(args.pass1, args.pass2)
     print(f"{result['documents']} documents annotated twice, independently\n")
     print(agreement_table(result))
     if args.output:
-        Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
+        write_text(args.output, json.dumps(result, indent=2) + "\n")
     if args.card:
         from .report import replace_section
 
@@ -170,11 +191,12 @@ def _data_agreement(args: argparse.Namespace) -> int:
 def _data_review(args: argparse.Namespace) -> int:
     from .report import review_candidates
 
+    check_output_file(args.out)
     files = [str(Path(args.processed) / f"{s}.jsonl") for s in ("train", "dev", "test")]
     lines = []
     for doc_id, notes in sorted(review_candidates(files).items()):
         lines += [f"## {doc_id}", *[f"- {n}" for n in notes]]
-    Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_text(args.out, "\n".join(lines) + "\n")
     print(
         f"wrote {args.out}: {sum(1 for x in lines if x.startswith('- '))} places in {sum(1 for x in lines if x.startswith('## '))} documents"
     )
@@ -184,6 +206,7 @@ def _data_review(args: argparse.Namespace) -> int:
 def _data_export(args: argparse.Namespace) -> int:
     from .data import export_splits
 
+    check_output_dir(args.out)
     for path in export_splits(args.processed, args.out, args.format, args.scheme):
         print(f"wrote {path}")
     return 0
@@ -201,7 +224,7 @@ def _data_strip(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
         target = out / rec["meta"]["topic"] / f"{rec['id']}.txt"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(strip_markup(rec), encoding="utf-8")
+        write_text(target, strip_markup(rec))
     print(f"wrote {len(args.files)} unmarked file(s) under {out}")
     return 0
 
@@ -278,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     x = sub.add_parser(
         "export", help="write a run as exports/<name>-<version>/ (safetensors, ONNX, card, manifest)"
     )
-    x.add_argument("run", help="run directory (outputs/<run>) or model directory")
+    x.add_argument("run", help="run directory (outputs/<run>), model directory, or latest")
     x.add_argument("--out", default="exports")
     x.add_argument("--name", default=None, help="default: siyasa-<config name>")
     x.add_argument("--version", default=None, help="default: the siyasa package version")

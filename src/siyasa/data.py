@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import UserError
+from .fileio import write_text
 from .schema import Scheme, Span, label_names, spans_to_tags
 from .validation import read_jsonl, validate_files
 from .words import tokenize
@@ -104,15 +105,15 @@ def export_splits(
                 "".join(f"{w}\t{t}\n" for w, t in zip(ex["tokens"], ex["tags"], strict=True))
                 for ex in examples
             ]
-            path.write_text("\n".join(blocks), encoding="utf-8")
+            write_text(path, "\n".join(blocks))
         else:
             path = out / f"{split}.json"
             lines = [json.dumps({"id": ex["id"], "tokens": ex["tokens"], "ner_tags": [index[t] for t in ex["tags"]]},
                                 ensure_ascii=False) for ex in examples]  # fmt: skip
-            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            write_text(path, "\n".join(lines) + "\n")
         written.append(path)
     if fmt == "hf-json":
-        (out / "labels.json").write_text(json.dumps(names, indent=1) + "\n")
+        write_text(out / "labels.json", json.dumps(names, indent=1) + "\n")
         written.append(out / "labels.json")
     return written
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .data import record_to_example
 from .features import repair_iob2
+from .fileio import atomic_write, write_text
 from .report import seen_forms, surface_key
 from .schema import Span, outer_spans, tags_to_spans
 
@@ -156,7 +157,8 @@ def confusion_png(
     fig.colorbar(im, ax=ax, fraction=0.046, label="share of gold row")
     ax.set_title("Word-label confusion (counts; colour: row share)")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    with atomic_write(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=120)
     plt.close(fig)
 
 
@@ -189,7 +191,8 @@ def learning_curve_png(log_history: list[dict], path: str | Path) -> bool:
     ax.legend(loc="upper right")
     ax.set_title("Learning curve")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    with atomic_write(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=120)
     plt.close(fig)
     return True
 
@@ -201,11 +204,11 @@ def write_report(out_dir: str | Path, name: str, records: list[dict], pred_tags:
     out.mkdir(parents=True, exist_ok=True)
     paths = {"metrics": str(out / f"{name}.metrics.json"), "table": str(out / f"{name}.metrics.md"),
              "confusion": str(out / f"{name}.confusion.png"), "errors": str(out / f"{name}.errors.jsonl")}  # fmt: skip
-    Path(paths["metrics"]).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    write_text(paths["metrics"], json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     md = f"# Evaluation: {name}\n\n{metrics_table({name: result})}\n\n{per_type_table(result)}\n"
-    Path(paths["table"]).write_text(md)
+    write_text(paths["table"], md)
     confusion_png(records, pred_tags, paths["confusion"], scheme)
-    with open(paths["errors"], "w", encoding="utf-8") as f:
+    with atomic_write(paths["errors"]) as f:
         for e in error_records(records, pred_tags, scheme):
             f.write(json.dumps(e, ensure_ascii=False) + "\n")
     if log_history and learning_curve_png(log_history, out / "learning_curve.png"):
@@ -238,7 +241,7 @@ def evaluate_model(model: str | Path, data: str | Path, output: str | Path | Non
     history = json.loads(history_file.read_text()) if history_file and history_file.exists() else None
     paths = write_report(out_json.parent, Path(data).stem, records, tags, result, scheme, history)
     if Path(paths["metrics"]) != out_json:
-        out_json.write_text(Path(paths["metrics"]).read_text())
+        write_text(out_json, Path(paths["metrics"]).read_text())
     print(metrics_table({Path(data).name: result}))
     print("\n" + per_type_table(result))
     print(f"\nwrote {out_json} and {', '.join(v for k, v in paths.items() if k != 'metrics')}")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import UserError
+from .fileio import check_output_dir
 from .modeldir import (
     MANIFEST_FILE,
     SETTINGS_FILE,
@@ -37,6 +38,7 @@ OPSET = 17
 def export(run: str | Path, out_root: str | Path = "exports", name: str | None = None, version: str | None = None,
            onnx: bool = True, force: bool = False) -> Path:  # fmt: skip
     """Export a run (or model directory) to <out_root>/<name>-<version>/ and return that path."""
+    check_output_dir(out_root)
     src = model_dir(run)
     run_dir = src.parent if (src.parent / "run.json").exists() else None
     record = json.loads((run_dir / "run.json").read_text()) if run_dir else {}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .export import export
+from .fileio import atomic_write
 
 INIT = '''"""siyasa model package {module} {version}: `load()` returns a siyasa.Tagger."""
 
@@ -66,7 +67,10 @@ def package(
         files[f"{dist_info}/RECORD"] = (record + f"{dist_info}/RECORD,,\n").encode()
         Path(out).mkdir(parents=True, exist_ok=True)
         wheel = Path(out) / f"{module}-{version}-py3-none-any.whl"
-        with zipfile.ZipFile(wheel, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        with (
+            atomic_write(wheel, "wb") as raw,
+            zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as z,
+        ):
             for path, data in files.items():
                 z.writestr(
                     zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0)),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import regex
 
+from .fileio import write_text
 from .schema import SUBTYPES, TYPES, Span
 from .words import is_punct, tokenize
 
@@ -218,7 +219,7 @@ def replace_section(card: str | Path, name: str, body: str) -> None:
         text = text.rstrip() + f"\n\n## {name.title()}\n\n{begin}\n{end}\n"
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
-    path.write_text(f"{head}{begin}\n{body}\n{end}{tail}", encoding="utf-8")
+    write_text(path, f"{head}{begin}\n{body}\n{end}{tail}")
 
 
 def write_stats(processed: str | Path, card: str | Path) -> str:

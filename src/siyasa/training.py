@@ -33,6 +33,7 @@ from .data import read_records, record_to_example, subsample
 from .errors import UserError
 from .evaluation import metrics_table, score_records, seqeval_metrics, write_report
 from .features import IGNORE, Window, b_to_i_map, encode, merge_word_predictions, repair_iob2
+from .fileio import write_text
 from .inference import Tagger
 from .modeldir import SETTINGS_FILE, file_sha256, write_manifest
 from .schema import label_names
@@ -53,7 +54,6 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
     from transformers import set_seed
 
     timer = Phases()
-    run_dir = Path(resume) if resume else make_run_dir(cfg)
     is_main = int(os.environ.get("RANK", "0")) == 0
 
     # 1. Data: validated canonical records (any file in the corpus format works).
@@ -72,6 +72,9 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
         backbone = resolve_backbone(cfg.model)
         if backbone.fallback and is_main:
             banner(backbone, "start")
+        # Only now, with every input checked, does the run folder appear: a run that fails on its
+        # inputs leaves nothing behind. A folder is a finished run once run.json is written (last).
+        run_dir = Path(resume) if resume else make_run_dir(cfg)
         tokenizer, model = build_model(cfg, backbone, labels, train_recs, run_dir)
         cfg = effective_config(cfg, backbone)
 
@@ -138,6 +141,16 @@ class Phases:
             yield
         finally:
             self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - start, 3)
+
+
+def latest_run(output_dir: str | Path = "outputs") -> Path:
+    """The newest finished run under `output_dir` (one with run.json); failed or running ones never."""
+    done = [p for p in Path(output_dir).glob("*/run.json") if (p.parent / "model" / "config.json").exists()]
+    if not done:
+        raise UserError(
+            f"{output_dir}: no finished run (a folder with run.json); train one with `make train`"
+        )
+    return max(done, key=lambda p: p.stat().st_mtime).parent
 
 
 def make_run_dir(cfg: Config) -> Path:
@@ -474,11 +487,12 @@ def write_run_record(
         "wall_seconds": timer.seconds,
         "metrics": metrics,
     }
-    (run_dir / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
-    (run_dir / "metrics.json").write_text(
-        json.dumps({"backbone": backbone.to_dict(), **metrics}, indent=2) + "\n"
+    write_text(
+        run_dir / "metrics.json", json.dumps({"backbone": backbone.to_dict(), **metrics}, indent=2) + "\n"
     )
-    (run_dir / "log_history.json").write_text(json.dumps(state.log_history, indent=2) + "\n")
+    write_text(run_dir / "log_history.json", json.dumps(state.log_history, indent=2) + "\n")
+    # run.json last: its presence is what makes the folder a finished run (latest_run)
+    write_text(run_dir / "run.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
 
 
 def train_from_args(config: str, overrides: list[str], resume: str | None = None) -> RunResult:
