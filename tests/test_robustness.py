@@ -44,3 +44,45 @@ def test_any_text_gives_well_formed_spans(tagger, text):
         assert s.start >= previous_end  # sorted, never crossing or nested
         previous_end = s.end
         assert isinstance(s.score, float) and 0.0 <= s.score <= 1.0
+
+
+DOCS = st.lists(TEXT.filter(lambda t: t.strip()), min_size=1, max_size=6)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(docs=DOCS, surrogate=st.booleans())
+def test_predict_on_generated_jsonl_never_crashes_and_is_batch_invariant(
+    smoke_export, tmp_path_factory, docs, surrogate
+):
+    """`siyasa predict` through the CLI: exit 0 with exact offsets, the same answer at batch size 1 and
+    32; or, for a record holding a lone surrogate, exit 2 with a one-line error naming its line."""
+    import json
+
+    from siyasa.cli import main
+
+    tmp = tmp_path_factory.mktemp("predict")
+    if surrogate:
+        docs = [*docs, "نص \ud800"]
+    src = tmp / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate(docs)))
+    outs = []
+    for batch in ("1", "32"):
+        out = tmp / f"out{batch}.jsonl"
+        code = main(["predict", "--model", str(smoke_export), "--input", str(src), "--output", str(out),
+                     "--batch-size", batch])  # fmt: skip
+        if surrogate:
+            assert code == 2 and not out.exists()
+            return
+        assert code == 0
+        outs.append([json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()])
+    for text, one, many in zip(docs, *outs, strict=True):
+        assert one["text"] == text
+        assert [(s["start"], s["end"], s["label"]) for s in one["spans"]] == [
+            (s["start"], s["end"], s["label"]) for s in many["spans"]
+        ]
+        for a, b in zip(one["spans"], many["spans"], strict=True):
+            assert text[a["start"] : a["end"]] == a["text"] and abs(a["score"] - b["score"]) < 1e-4
