@@ -144,7 +144,8 @@ def counts_table(by_split: dict[str, list[dict]]) -> str:
         for r in by_split[n]:
             for s, _ in mentions(r):
                 counts[n][s.label] += 1
-                counts[n][s.tag] += 1
+                if s.subtype:  # ROLE's tag is its label: counting both counted every ROLE twice
+                    counts[n][s.tag] += 1
                 counts[n]["spans"] += 1
     rows.append(("spans", [counts[n]["spans"] for n in names]))
     for t in TYPES:
