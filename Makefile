@@ -50,9 +50,10 @@ test: setup ## Run the whole test suite (offline; slow tests included)
 test-fast: setup ## Run the tests not marked slow
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
-lint: setup ## Ruff lint and format check
+lint: setup ## Ruff lint and format check, and the import-layer contract (no import cycles)
 	$(BIN)/ruff check src tests scripts train.py
 	$(BIN)/ruff format --check src tests scripts train.py
+	$(BIN)/lint-imports
 
 format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests scripts train.py

@@ -60,7 +60,7 @@ def main() -> int:
     headline = HEAD + "\n" + "\n".join(row(n, i) for n, i in runs.items())
     lines = ["# Results", "",
              f"Made by `.venv/bin/python scripts/results.py {' '.join(repr(a) for a in sys.argv[1:])}` from the runs' own records.",
-             "Strict entity-level IOB2 scores (seqeval through `siyasa.evaluation`), the same code for every model.",
+             "Strict entity-level IOB2 scores (seqeval through `siyasa.scoring`), the same code for every model.",
              "\"Unseen\" is recall on gold mentions whose surface form never carries that label in training.", "",
              "## Test split", "", headline, "", "## Dev split", "", HEAD,
              *[row(n, i, "dev") for n, i in runs.items()], "",

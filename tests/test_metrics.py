@@ -5,8 +5,8 @@ import random
 from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
 from seqeval.scheme import IOB2
 
-from siyasa.evaluation import METRIC_PATH, seqeval_metrics
 from siyasa.schema import label_names
+from siyasa.scoring import METRIC_PATH, seqeval_metrics
 
 
 def random_tags(r: random.Random, n: int) -> list[str]:

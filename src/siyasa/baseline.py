@@ -16,9 +16,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .data import read_records, record_to_example, subsample
-from .evaluation import metrics_table, score_records, write_report
+from .evaluation import write_report
 from .fileio import write_text
 from .preprocess import normalize_word
+from .scoring import metrics_table, score_records
 from .words import tokenize
 
 PROCLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل", "ك")

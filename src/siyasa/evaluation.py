@@ -1,125 +1,15 @@
-"""Scoring: strict IOB2 entity metrics (seqeval through a local `evaluate` module), unseen-mention recall,
-and the report files of `siyasa evaluate` (JSON, markdown table, confusion matrix, learning curve, errors)."""
+"""Running a model on a corpus file and writing the report: metrics JSON, markdown table, confusion
+matrix, learning curve, errors. The scores themselves come from `siyasa.scoring` (pure)."""
 
 from __future__ import annotations
 
 import json
-from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 
 from .data import record_to_example
 from .features import repair_iob2
 from .fileio import atomic_write, write_text
-from .report import seen_forms, surface_key
-from .schema import Span, outer_spans, tags_to_spans
-
-METRIC_PATH = str(Path(__file__).parent / "metrics" / "siyasa_seqeval")
-
-
-@lru_cache(maxsize=1)
-def _metric():
-    import evaluate
-
-    return evaluate.load(METRIC_PATH)
-
-
-def seqeval_metrics(references: list[list[str]], predictions: list[list[str]]) -> dict:
-    """Micro and macro P/R/F1 and per-type scores, strict IOB2 (plain floats, JSON-ready)."""
-    return _metric().compute(predictions=predictions, references=references)
-
-
-def unseen_recall(records: list[dict], predicted: list[list[Span]], seen: set[tuple[str, str]]) -> dict:
-    """Recall on gold (outer) spans whose surface form never occurs with that label in training."""
-    hit, total = Counter(), Counter()
-    for rec, pred in zip(records, predicted, strict=True):
-        pred_set = {(p.start, p.end, p.label) for p in pred}
-        for s in outer_spans([Span.from_dict(d) for d in rec["spans"]]):
-            if (s.label, surface_key(rec["text"][s.start : s.end])) in seen:
-                continue
-            total[s.label] += 1
-            total["ALL"] += 1
-            if (s.start, s.end, s.label) in pred_set:
-                hit[s.label] += 1
-                hit["ALL"] += 1
-    return {k: {"recall": hit[k] / total[k] if total[k] else 0.0, "number": total[k]} for k in sorted(total)}
-
-
-def score_records(records: list[dict], pred_tags: list[list[str]], train_records: list[dict] | None = None,
-                  scheme: str = "coarse") -> dict:  # fmt: skip
-    """All metrics for predicted word tags of canonical records."""
-    examples = [record_to_example(r, scheme) for r in records]
-    refs = [ex["tags"] for ex in examples]
-    preds = [repair_iob2(t) for t in pred_tags]
-    result = seqeval_metrics(refs, preds)
-    if train_records is not None:
-        spans = [
-            tags_to_spans(list(zip(ex["word_starts"], ex["word_ends"], strict=True)), p)
-            for ex, p in zip(examples, preds, strict=True)
-        ]
-        coarse = [[Span(s.start, s.end, s.label, None) for s in ss] for ss in spans]
-        result["unseen"] = unseen_recall(records, coarse, seen_forms(train_records))
-    result["documents"] = len(records)
-    result["words"] = sum(len(ex["tokens"]) for ex in examples)
-    return result
-
-
-def metrics_table(results: dict[str, dict]) -> str:
-    """A markdown table: one row per split (or file), micro F1 and per-type P/R/F1, unseen recall."""
-    types = sorted({k for r in results.values() for k, v in r.items() if isinstance(v, dict) and "f1" in v})
-    head = (
-        "| data | micro P | micro R | micro F1 | macro F1 | "
-        + " | ".join(f"{t} F1" for t in types)
-        + " | unseen ACTOR recall |"
-    )
-    rows = [head, "|---" * (5 + len(types) + 1) + "|"]
-    for name, r in results.items():
-        unseen = r.get("unseen", {}).get("ACTOR")
-        u = f"{unseen['recall']:.3f} ({unseen['number']})" if unseen else "-"
-        cells = [f"{r[t]['f1']:.3f}" if t in r else "-" for t in types]
-        rows.append(f"| {name} | {r['overall_precision']:.3f} | {r['overall_recall']:.3f} | {r['overall_f1']:.3f} | "
-                    f"{r['macro_f1']:.3f} | " + " | ".join(cells) + f" | {u} |")  # fmt: skip
-    return "\n".join(rows)
-
-
-def per_type_table(result: dict) -> str:
-    """Precision, recall, F1 and support per entity type for one evaluation."""
-    rows = ["| type | precision | recall | F1 | number |", "|---|---:|---:|---:|---:|"]
-    for k, v in sorted(result.items()):
-        if isinstance(v, dict) and "f1" in v:
-            rows.append(f"| {k} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['number']} |")
-    return "\n".join(rows)
-
-
-def error_records(
-    records: list[dict], pred_tags: list[list[str]], scheme: str = "coarse", context: int = 40
-) -> list[dict]:
-    """Each false positive and false negative span with its surrounding text. Gold spans carry their
-    annotated subtype (also in the coarse scheme) and overlaps their extent, for error analysis."""
-    out = []
-    for rec, tags in zip(records, pred_tags, strict=True):
-        subtypes = {(d["start"], d["end"], d["label"]): d["subtype"] for d in rec["spans"]}
-        ex = record_to_example(rec, scheme)
-        offsets = list(zip(ex["word_starts"], ex["word_ends"], strict=True))
-        gold = set(tags_to_spans(offsets, ex["tags"]))
-        pred = set(tags_to_spans(offsets, repair_iob2(tags)))
-        text = rec["text"]
-        for kind, spans in (("false_negative", gold - pred), ("false_positive", pred - gold)):
-            for s in sorted(spans):
-                overlap = [
-                    g
-                    for g in (pred if kind == "false_negative" else gold)
-                    if g.start < s.end and s.start < g.end
-                ]
-                out.append({
-                    "id": rec["id"], "kind": kind, "start": s.start, "end": s.end, "text": text[s.start : s.end],
-                    "label": s.tag, "subtype": subtypes.get((s.start, s.end, s.label)) if kind == "false_negative" else None,
-                    "overlaps": [{"text": text[o.start : o.end], "label": o.tag, "start": o.start, "end": o.end,
-                                  "subtype": subtypes.get((o.start, o.end, o.label)) if kind == "false_positive" else None}
-                                 for o in overlap],
-                    "context": text[max(0, s.start - context) : s.start] + "[[" + text[s.start : s.end] + "]]" + text[s.end : s.end + context],
-                })  # fmt: skip
-    return out
+from .scoring import error_records, metrics_table, per_type_table, score_records
 
 
 def confusion_png(

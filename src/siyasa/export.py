@@ -157,7 +157,7 @@ def model_card(name: str, version: str, settings: dict) -> str:
     )
     table = ""
     if metrics:
-        from .evaluation import metrics_table
+        from .scoring import metrics_table
 
         table = metrics_table(metrics)
     return (

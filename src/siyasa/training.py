@@ -31,12 +31,13 @@ from .backbone import (
 from .config import Config, load_config, save_config
 from .data import read_records, record_to_example, subsample
 from .errors import UserError
-from .evaluation import metrics_table, score_records, seqeval_metrics, write_report
+from .evaluation import write_report
 from .features import IGNORE, Window, b_to_i_map, encode, merge_word_predictions, repair_iob2
 from .fileio import write_text
 from .inference import Tagger
 from .modeldir import SETTINGS_FILE, file_sha256, write_manifest
 from .schema import label_names
+from .scoring import metrics_table, score_records, seqeval_metrics
 
 FEATURES_VERSION = "1"  # bump when `features.encode` changes, to invalidate cached windows
 

@@ -2,7 +2,7 @@
 
 `evaluate.load("seqeval")` needs the hub; this module does the same job from inside the package:
 
-    evaluate.load(siyasa.evaluation.METRIC_PATH).compute(predictions=[[...]], references=[[...]])
+    evaluate.load(siyasa.scoring.METRIC_PATH).compute(predictions=[[...]], references=[[...]])
 
 Returns plain Python numbers (json-serialisable): micro and macro precision/recall/F1 and, per entity
 type, precision, recall, F1 and the number of reference entities.
