@@ -15,22 +15,22 @@ import platform
 import sys
 from pathlib import Path
 
+from siyasa.runrecord import read_run_record
+
 TYPES = ("ACTOR", "ROLE", "EVENT")
 
 
 def load(run: Path) -> dict:
-    if (run / "run.json").exists():
-        r = json.loads((run / "run.json").read_text())
-        seconds = sum(r["wall_seconds"].values())
-        hw = r["hardware"]
+    r = read_run_record(run)
+    if r is not None:
+        seconds = sum(r.wall_seconds.values())
+        hw = r.hardware
         where = f"{hw['cpus']} CPU cores" + (f", {hw['gpu']}" if hw.get("gpu") else ", no GPU")
-        backbone = r["backbone"]
-        how = (
-            f"`make train CONFIG=configs/{r['config']}.yaml`" if r["config"] != "arabert" else "`make train`"
-        )
-        return {"metrics": r["metrics"], "seconds": seconds, "hardware": where, "command": how,
+        backbone = r.backbone
+        how = f"`make train CONFIG=configs/{r.config}.yaml`" if r.config != "arabert" else "`make train`"
+        return {"metrics": r.metrics, "seconds": seconds, "hardware": where, "command": how,
                 "backbone": f"{backbone['requested']} → {backbone['actual']}" if backbone.get("fallback") else backbone["actual"],
-                "epochs": r["training"]["epochs"]}  # fmt: skip
+                "epochs": r.training["epochs"]}  # fmt: skip
     r = json.loads((run / "metrics.json").read_text())
     return {"metrics": r["metrics"], "seconds": r["train_seconds"], "hardware": f"{platform.machine()} CPU",
             "command": "`make baseline`", "backbone": "linear-chain CRF", "epochs": None}  # fmt: skip

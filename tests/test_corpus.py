@@ -108,7 +108,7 @@ def test_nested_spans_flatten_to_the_outer_span():
         make_doc("قال [ROLE الأمين العام [ACTOR/ORG للأمم المتحدة]] [ACTOR/PER غوتيريش]"),
         "data/raw/libya/libya-2019-04-19-01.txt",
     )
-    assert record_to_example(rec)["tags"] == ["O", "B-ROLE", "I-ROLE", "I-ROLE", "I-ROLE", "B-ACTOR"]
+    assert record_to_example(rec).tags == ["O", "B-ROLE", "I-ROLE", "I-ROLE", "I-ROLE", "B-ACTOR"]
 
 
 def test_training_fractions_keep_every_topic_and_are_deterministic():

@@ -185,7 +185,7 @@ def test_a_run_that_fails_on_its_inputs_leaves_no_folder(case, tmp_path, monkeyp
 def test_latest_never_picks_an_unfinished_run(smoke_run, tmp_path):
     import os
 
-    from siyasa.training import latest_run
+    from siyasa.runrecord import latest_run
 
     out = tmp_path / "outputs"
     shutil.copytree(smoke_run[0].run_dir, out / "good", ignore=shutil.ignore_patterns("checkpoints"))

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import BackboneConfig, ModelConfig
+from .config import BackboneConfig, Config, ModelConfig
 from .errors import UserError
 from .preprocess import normalize_word
 
@@ -207,3 +207,33 @@ def pretrain_mlm(tokenizer, config, docs_words: list[list[str]], cfg: BackboneCo
         collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15, seed=seed)
         Trainer(model=model, args=args, train_dataset=dataset, data_collator=collator).train()
     model.save_pretrained(out_dir)
+
+
+def build_model(
+    cfg: Config, backbone: Backbone, labels: list[str], train_words: list[list[str]], run_dir: Path
+):
+    """Tokenizer and model. The offline tokenizer is trained once per run and kept in the run dir."""
+    if backbone.path is not None:
+        return load_pretrained(backbone, cfg.model, labels)
+    from transformers import AutoTokenizer, BertForTokenClassification
+
+    tok_dir = run_dir / "backbone"
+    if (tok_dir / "tokenizer_config.json").exists():  # resuming: the very same vocabulary
+        tokenizer = AutoTokenizer.from_pretrained(
+            tok_dir, do_lower_case=False, model_max_length=cfg.model.max_length
+        )
+    else:
+        tokenizer = train_wordpiece(train_words, cfg.backbone, cfg.model.max_length)
+        tokenizer.save_pretrained(tok_dir)
+    config = offline_model_config(cfg.backbone, len(tokenizer), labels)
+    if cfg.backbone.mlm_epochs > 0:  # warm start: masked-LM on the training texts (kept for resuming)
+        if not (tok_dir / "model.safetensors").exists():
+            pretrain_mlm(tokenizer, config, train_words, cfg.backbone, cfg.model.max_length, cfg.model.stride,
+                         cfg.training.seed, tok_dir, cfg.training.use_cpu, cfg.training.progress)  # fmt: skip
+        label_map = {
+            "num_labels": len(labels),
+            "id2label": dict(enumerate(labels)),
+            "label2id": {x: i for i, x in enumerate(labels)},
+        }
+        return tokenizer, BertForTokenClassification.from_pretrained(tok_dir, **label_map)
+    return tokenizer, BertForTokenClassification(config)

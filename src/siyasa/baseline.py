@@ -15,7 +15,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .data import read_records, record_to_example, subsample
+from .data import read_records, subsample, to_examples
 from .evaluation import write_report
 from .fileio import write_text
 from .preprocess import normalize_word
@@ -115,18 +115,19 @@ def train_baseline(processed: str | Path = "data/processed", out: str | Path | N
     train, dev, test = (read_records(p / f"{s}.jsonl") for s in ("train", "dev", "test"))
     train = subsample(train, train_fraction)
     gazetteer = Gazetteer(train)
-    examples = [record_to_example(r) for r in train]
+    examples = to_examples(train)
     crf = sklearn_crfsuite.CRF(
         algorithm="lbfgs", c1=c1, c2=c2, max_iterations=max_iterations, all_possible_transitions=True
     )
-    crf.fit([doc_features(ex["tokens"], gazetteer) for ex in examples], [ex["tags"] for ex in examples])
+    crf.fit([doc_features(ex.tokens, gazetteer) for ex in examples], [ex.tags for ex in examples])
     train_seconds = time.perf_counter() - started
     out_dir = Path(out or f"outputs/crf-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}")
     metrics = {}
     for name, recs in (("dev", dev), ("test", test)):
-        tags = crf.predict([doc_features(record_to_example(r)["tokens"], gazetteer) for r in recs])
-        metrics[name] = score_records(recs, [list(t) for t in tags], train)
-        write_report(out_dir / "eval", name, recs, [list(t) for t in tags], metrics[name])
+        split = to_examples(recs)
+        tags = [list(t) for t in crf.predict([doc_features(ex.tokens, gazetteer) for ex in split])]
+        metrics[name] = score_records(split, tags, train)
+        write_report(out_dir / "eval", name, split, tags, metrics[name])
     record = {"model": "crf", "params": {"c1": c1, "c2": c2, "max_iterations": max_iterations, "train_fraction": train_fraction},
               "train_documents": len(train), "train_seconds": round(train_seconds, 1), "metrics": metrics}  # fmt: skip
     write_text(out_dir / "metrics.json", json.dumps(record, indent=2) + "\n")

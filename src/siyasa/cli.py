@@ -91,7 +91,7 @@ def _run_path(value: str) -> str:
     """`latest` names the newest finished run under outputs/ (never a failed or unfinished one)."""
     if value != "latest":
         return value
-    from .training import latest_run
+    from .runrecord import latest_run
 
     return str(latest_run())
 

@@ -7,6 +7,7 @@ scheme (ACTOR/ROLE/EVENT) or the fine one (TYPE.SUBTYPE). Nested spans are flatt
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UserError
@@ -18,19 +19,35 @@ from .words import tokenize
 SPLITS = ("train", "dev", "test")
 
 
-def record_to_example(record: dict, scheme: Scheme = "coarse") -> dict:
+@dataclass(frozen=True)
+class Example:
+    """A record converted once: its words with offsets, IOB2 tags in one scheme, and the gold spans
+    (nested ones included). Training, scoring, the CRF and the reports all take these."""
+
+    id: str
+    text: str
+    tokens: list[str]
+    word_starts: list[int]
+    word_ends: list[int]
+    tags: list[str]
+    spans: tuple[Span, ...] = ()
+
+    @property
+    def offsets(self) -> list[tuple[int, int]]:
+        return list(zip(self.word_starts, self.word_ends, strict=True))
+
+
+def record_to_example(record: dict, scheme: Scheme = "coarse") -> Example:
     """One canonical record as a word-level example (tags as strings)."""
     words = tokenize(record["text"])
     offsets = [(w.start, w.end) for w in words]
-    spans = [Span.from_dict(s) for s in record.get("spans", [])]
-    return {
-        "id": record["id"],
-        "text": record["text"],
-        "tokens": [w.text for w in words],
-        "word_starts": [s for s, _ in offsets],
-        "word_ends": [e for _, e in offsets],
-        "tags": spans_to_tags(offsets, spans, scheme),
-    }
+    spans = tuple(Span.from_dict(s) for s in record.get("spans", []))
+    return Example(record["id"], record["text"], [w.text for w in words], [s for s, _ in offsets],
+                   [e for _, e in offsets], spans_to_tags(offsets, list(spans), scheme), spans)  # fmt: skip
+
+
+def to_examples(records: list[dict], scheme: Scheme = "coarse") -> list[Example]:
+    return [record_to_example(r, scheme) for r in records]
 
 
 def read_records(path: str | Path) -> list[dict]:
@@ -64,7 +81,7 @@ def load_jsonl(path: str | Path, scheme: Scheme = "coarse"):
     from datasets import Dataset
 
     examples = [record_to_example(r, scheme) for r in read_records(path)]
-    columns = {k: [ex[k] for ex in examples] for k in features(scheme)}
+    columns = {k: [getattr(ex, k) for ex in examples] for k in features(scheme)}
     return Dataset.from_dict(columns, features=features(scheme))
 
 
@@ -102,13 +119,12 @@ def export_splits(
         if fmt == "conll":
             path = out / f"{split}.conll"
             blocks = [
-                "".join(f"{w}\t{t}\n" for w, t in zip(ex["tokens"], ex["tags"], strict=True))
-                for ex in examples
+                "".join(f"{w}\t{t}\n" for w, t in zip(ex.tokens, ex.tags, strict=True)) for ex in examples
             ]
             write_text(path, "\n".join(blocks))
         else:
             path = out / f"{split}.json"
-            lines = [json.dumps({"id": ex["id"], "tokens": ex["tokens"], "ner_tags": [index[t] for t in ex["tags"]]},
+            lines = [json.dumps({"id": ex.id, "tokens": ex.tokens, "ner_tags": [index[t] for t in ex.tags]},
                                 ensure_ascii=False) for ex in examples]  # fmt: skip
             write_text(path, "\n".join(lines) + "\n")
         written.append(path)

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .data import record_to_example
-from .features import repair_iob2
+from .data import Example, to_examples
 from .fileio import atomic_write, write_text
 from .scoring import error_records, metrics_table, per_type_table, score_records
 
 
 def confusion_png(
-    records: list[dict], pred_tags: list[list[str]], path: str | Path, scheme: str = "coarse"
+    examples: list[Example], pred_tags: list[list[str]], path: str | Path, scheme: str = "coarse"
 ) -> None:
     """A confusion matrix over word labels (gold rows, predicted columns), row-normalised, as PNG."""
     import matplotlib
@@ -27,8 +26,8 @@ def confusion_png(
     names = label_names(scheme)  # type: ignore[arg-type]
     index = {n: i for i, n in enumerate(names)}
     m = np.zeros((len(names), len(names)), dtype=np.int64)
-    for rec, tags in zip(records, pred_tags, strict=True):
-        for g, p in zip(record_to_example(rec, scheme)["tags"], repair_iob2(tags), strict=True):
+    for ex, tags in zip(examples, pred_tags, strict=True):
+        for g, p in zip(ex.tags, tags, strict=True):
             m[index[g], index.get(p, 0)] += 1
     norm = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
     size = max(5, len(names) * 0.45)
@@ -87,7 +86,7 @@ def learning_curve_png(log_history: list[dict], path: str | Path) -> bool:
     return True
 
 
-def write_report(out_dir: str | Path, name: str, records: list[dict], pred_tags: list[list[str]], result: dict,
+def write_report(out_dir: str | Path, name: str, examples: list[Example], pred_tags: list[list[str]], result: dict,
                  scheme: str = "coarse", log_history: list[dict] | None = None) -> dict[str, str]:  # fmt: skip
     """Write metrics JSON, markdown, confusion PNG, learning curve PNG and errors.jsonl; return the paths."""
     out = Path(out_dir)
@@ -97,9 +96,9 @@ def write_report(out_dir: str | Path, name: str, records: list[dict], pred_tags:
     write_text(paths["metrics"], json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     md = f"# Evaluation: {name}\n\n{metrics_table({name: result})}\n\n{per_type_table(result)}\n"
     write_text(paths["table"], md)
-    confusion_png(records, pred_tags, paths["confusion"], scheme)
+    confusion_png(examples, pred_tags, paths["confusion"], scheme)
     with atomic_write(paths["errors"]) as f:
-        for e in error_records(records, pred_tags, scheme):
+        for e in error_records(examples, pred_tags):
             f.write(json.dumps(e, ensure_ascii=False) + "\n")
     if log_history and learning_curve_png(log_history, out / "learning_curve.png"):
         paths["learning_curve"] = str(out / "learning_curve.png")
@@ -113,23 +112,24 @@ def evaluate_model(model: str | Path, data: str | Path, output: str | Path | Non
     Unseen-mention recall needs the training split: `train_file`, else the one named in the run record."""
     from .data import read_records
     from .inference import Tagger
-    from .modeldir import model_dir
+    from .runrecord import read_run_record, run_dir_of
 
     tagger = Tagger.load(model)
     records = read_records(data)
     scheme = tagger.settings.get("label_scheme", "coarse")
-    run_dir = model_dir(model).parent if (model_dir(model).parent / "run.json").exists() else None
-    run = json.loads((run_dir / "run.json").read_text()) if run_dir else {}
-    train_path = train_file or run.get("data", {}).get("train", {}).get("path")
+    examples = to_examples(records, scheme)
+    run_dir = run_dir_of(tagger.directory)
+    run = read_run_record(run_dir) if run_dir else None
+    train_path = train_file or (run.data.get("train", {}).get("path") if run else None)
     train_records = read_records(train_path) if train_path and Path(train_path).exists() else None
-    tags = tagger.tag_words([record_to_example(r)["tokens"] for r in records])
-    result = score_records(records, tags, train_records, scheme)
+    tags = tagger.tag_words([ex.tokens for ex in examples])
+    result = score_records(examples, tags, train_records)
     out_json = (
-        Path(output) if output else (run_dir or model_dir(model)) / "eval" / f"{Path(data).stem}.metrics.json"
+        Path(output) if output else (run_dir or tagger.directory) / "eval" / f"{Path(data).stem}.metrics.json"
     )
     history_file = run_dir / "log_history.json" if run_dir else None
     history = json.loads(history_file.read_text()) if history_file and history_file.exists() else None
-    paths = write_report(out_json.parent, Path(data).stem, records, tags, result, scheme, history)
+    paths = write_report(out_json.parent, Path(data).stem, examples, tags, result, scheme, history)
     if Path(paths["metrics"]) != out_json:
         write_text(out_json, Path(paths["metrics"]).read_text())
     print(metrics_table({Path(data).name: result}))

@@ -28,6 +28,7 @@ from .modeldir import (
     verify_manifest,
     write_manifest,
 )
+from .runrecord import read_run_record, run_dir_of
 from .schema import TYPES
 
 MODEL_FILES = ("model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
@@ -40,9 +41,9 @@ def export(run: str | Path, out_root: str | Path = "exports", name: str | None =
     """Export a run (or model directory) to <out_root>/<name>-<version>/ and return that path."""
     check_output_dir(out_root)
     src = model_dir(run)
-    run_dir = src.parent if (src.parent / "run.json").exists() else None
-    record = json.loads((run_dir / "run.json").read_text()) if run_dir else {}
-    name = name or f"siyasa-{record.get('config', 'model')}"
+    run_dir = run_dir_of(src)
+    record = read_run_record(run_dir) if run_dir else None
+    name = name or f"siyasa-{record.config if record else 'model'}"
     version = version or __version__
     final = Path(out_root) / f"{name}-{version}"
     if final.exists() and not force:
@@ -64,8 +65,9 @@ def export(run: str | Path, out_root: str | Path = "exports", name: str | None =
         settings.update({
             "name": name, "version": version, "siyasa_version": __version__,
             "labels": json.loads((src / "config.json").read_text())["id2label"],
-            "data": record.get("data", {}), "metrics": record.get("metrics", {}),
-            "git": record.get("git", {}), "backbone": record.get("backbone", settings.get("backbone", {})),
+            "data": record.data if record else {}, "metrics": record.metrics if record else {},
+            "git": record.git if record else {},
+            "backbone": record.backbone if record else settings.get("backbone", {}),
         })  # fmt: skip
         (tmp / SETTINGS_FILE).write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
         (tmp / "README.md").write_text(model_card(name, version, settings), encoding="utf-8")

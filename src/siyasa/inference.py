@@ -207,6 +207,7 @@ class Tagger:
 
     def __init__(self, backend, tokenizer: WordPieceTokenizer, labels: list[str], settings: dict):
         self.backend, self.tokenizer, self.labels, self.settings = backend, tokenizer, labels, settings
+        self.directory: Path | None = None  # the model directory it was loaded from (Tagger.load)
         self.max_length = int(settings.get("max_length", 256))
         self.stride = int(settings.get("stride", 64))
         self.preprocess = bool(settings.get("preprocess", True))
@@ -250,7 +251,9 @@ class Tagger:
         settings = read_settings(d)
         tokenizer = WordPieceTokenizer(d / "tokenizer.json")
         impl = OnnxBackend(onnx_path) if backend == "onnx" else TorchBackend(d)
-        return cls(impl, tokenizer, labels, settings)
+        tagger = cls(impl, tokenizer, labels, settings)
+        tagger.directory = d
+        return tagger
 
     def predict_word_probs(
         self, docs_words: list[list[str]], batch_size: int = 32

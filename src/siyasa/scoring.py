@@ -9,8 +9,7 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-from .data import record_to_example
-from .features import repair_iob2
+from .data import Example
 from .report import seen_forms, surface_key
 from .schema import Span, outer_spans, tags_to_spans
 
@@ -29,13 +28,13 @@ def seqeval_metrics(references: list[list[str]], predictions: list[list[str]]) -
     return _metric().compute(predictions=predictions, references=references)
 
 
-def unseen_recall(records: list[dict], predicted: list[list[Span]], seen: set[tuple[str, str]]) -> dict:
+def unseen_recall(examples: list[Example], predicted: list[list[Span]], seen: set[tuple[str, str]]) -> dict:
     """Recall on gold (outer) spans whose surface form never occurs with that label in training."""
     hit, total = Counter(), Counter()
-    for rec, pred in zip(records, predicted, strict=True):
+    for ex, pred in zip(examples, predicted, strict=True):
         pred_set = {(p.start, p.end, p.label) for p in pred}
-        for s in outer_spans([Span.from_dict(d) for d in rec["spans"]]):
-            if (s.label, surface_key(rec["text"][s.start : s.end])) in seen:
+        for s in outer_spans(list(ex.spans)):
+            if (s.label, surface_key(ex.text[s.start : s.end])) in seen:
                 continue
             total[s.label] += 1
             total["ALL"] += 1
@@ -45,22 +44,17 @@ def unseen_recall(records: list[dict], predicted: list[list[Span]], seen: set[tu
     return {k: {"recall": hit[k] / total[k] if total[k] else 0.0, "number": total[k]} for k in sorted(total)}
 
 
-def score_records(records: list[dict], pred_tags: list[list[str]], train_records: list[dict] | None = None,
-                  scheme: str = "coarse") -> dict:  # fmt: skip
-    """All metrics for predicted word tags of canonical records."""
-    examples = [record_to_example(r, scheme) for r in records]
-    refs = [ex["tags"] for ex in examples]
-    preds = [repair_iob2(t) for t in pred_tags]
-    result = seqeval_metrics(refs, preds)
+def score_records(
+    examples: list[Example], pred_tags: list[list[str]], train_records: list[dict] | None = None
+) -> dict:
+    """All metrics for predicted word tags (valid IOB2, as every siyasa model decodes them) of examples."""
+    result = seqeval_metrics([ex.tags for ex in examples], pred_tags)
     if train_records is not None:
-        spans = [
-            tags_to_spans(list(zip(ex["word_starts"], ex["word_ends"], strict=True)), p)
-            for ex, p in zip(examples, preds, strict=True)
-        ]
+        spans = [tags_to_spans(ex.offsets, p) for ex, p in zip(examples, pred_tags, strict=True)]
         coarse = [[Span(s.start, s.end, s.label, None) for s in ss] for ss in spans]
-        result["unseen"] = unseen_recall(records, coarse, seen_forms(train_records))
-    result["documents"] = len(records)
-    result["words"] = sum(len(ex["tokens"]) for ex in examples)
+        result["unseen"] = unseen_recall(examples, coarse, seen_forms(train_records))
+    result["documents"] = len(examples)
+    result["words"] = sum(len(ex.tokens) for ex in examples)
     return result
 
 
@@ -91,19 +85,15 @@ def per_type_table(result: dict) -> str:
     return "\n".join(rows)
 
 
-def error_records(
-    records: list[dict], pred_tags: list[list[str]], scheme: str = "coarse", context: int = 40
-) -> list[dict]:
+def error_records(examples: list[Example], pred_tags: list[list[str]], context: int = 40) -> list[dict]:
     """Each false positive and false negative span with its surrounding text. Gold spans carry their
     annotated subtype (also in the coarse scheme) and overlaps their extent, for error analysis."""
     out = []
-    for rec, tags in zip(records, pred_tags, strict=True):
-        subtypes = {(d["start"], d["end"], d["label"]): d["subtype"] for d in rec["spans"]}
-        ex = record_to_example(rec, scheme)
-        offsets = list(zip(ex["word_starts"], ex["word_ends"], strict=True))
-        gold = set(tags_to_spans(offsets, ex["tags"]))
-        pred = set(tags_to_spans(offsets, repair_iob2(tags)))
-        text = rec["text"]
+    for ex, tags in zip(examples, pred_tags, strict=True):
+        subtypes = {(d.start, d.end, d.label): d.subtype for d in ex.spans}
+        gold = set(tags_to_spans(ex.offsets, ex.tags))
+        pred = set(tags_to_spans(ex.offsets, tags))
+        text = ex.text
         for kind, spans in (("false_negative", gold - pred), ("false_positive", pred - gold)):
             for s in sorted(spans):
                 overlap = [
@@ -112,7 +102,7 @@ def error_records(
                     if g.start < s.end and s.start < g.end
                 ]
                 out.append({
-                    "id": rec["id"], "kind": kind, "start": s.start, "end": s.end, "text": text[s.start : s.end],
+                    "id": ex.id, "kind": kind, "start": s.start, "end": s.end, "text": text[s.start : s.end],
                     "label": s.tag, "subtype": subtypes.get((s.start, s.end, s.label)) if kind == "false_negative" else None,
                     "overlaps": [{"text": text[o.start : o.end], "label": o.tag, "start": o.start, "end": o.end,
                                   "subtype": subtypes.get((o.start, o.end, o.label)) if kind == "false_positive" else None}
