@@ -116,3 +116,16 @@ def disagreements(pass1: str | Path, pass2: str | Path, context: int = 35) -> di
         if lines:
             out[doc_id] = sorted(lines, key=lambda x: int(x.split(" at ")[1].split("-")[0]))
     return out
+
+
+def write_card_section(card: str | Path, result: dict) -> None:
+    """Rewrite the dataset card's agreement section (between its markers) from an agreement result."""
+    from .report import replace_section
+
+    body = (f"{result['documents']} documents (about 10% of the corpus, three or four from each of seven of the eight writers; the eighth was still writing when the sample was drawn) were "
+                f"annotated a second time from their unmarked text by annotators who never saw the first annotation "
+                f"and worked from the guidelines alone. Span-level agreement (F1 of exact matches, nested spans "
+                f"included), computed by `make agreement` (`siyasa data agreement`) from `data/agreement/pass1` "
+                f"(the first annotation, frozen) and `data/agreement/pass2`:\n\n{agreement_table(result)}\n\n"
+                f"The disagreements were then adjudicated against the guidelines and the corpus files corrected.")  # fmt: skip
+    replace_section(card, "agreement", body)

@@ -15,7 +15,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .data import read_records, subsample, to_examples
+from .data import PROCESSED_DIR, SPLITS, read_records, subsample, to_examples
 from .evaluation import write_report
 from .fileio import write_text
 from .preprocess import normalize_word
@@ -105,14 +105,14 @@ def doc_features(tokens: list[str], gazetteer: Gazetteer) -> list[dict]:
     return [word_features(tokens, gaz, i) for i in range(len(tokens))]
 
 
-def train_baseline(processed: str | Path = "data/processed", out: str | Path | None = None, c1: float = 0.05,
+def train_baseline(processed: str | Path = PROCESSED_DIR, out: str | Path | None = None, c1: float = 0.05,
                    c2: float = 0.05, max_iterations: int = 150, train_fraction: float = 1.0) -> dict:  # fmt: skip
     """Train the CRF on train, score dev and test with the project's evaluation; returns the metrics."""
     import sklearn_crfsuite
 
     started = time.perf_counter()
     p = Path(processed)
-    train, dev, test = (read_records(p / f"{s}.jsonl") for s in ("train", "dev", "test"))
+    train, dev, test = (read_records(p / f"{s}.jsonl") for s in SPLITS)
     train = subsample(train, train_fraction)
     gazetteer = Gazetteer(train)
     examples = to_examples(train)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .data import PROCESSED_DIR, SPLITS
 from .fileio import check_output_dir, check_output_file, write_text
 
 EXIT_BAD_INPUT = 2
@@ -59,7 +60,7 @@ def _data_validate(args: argparse.Namespace) -> int:
     from .report import consistency_report
     from .validation import validate_files
 
-    files = args.files or [str(Path(args.processed) / f"{s}.jsonl") for s in ("train", "dev", "test")]
+    files = args.files or [str(Path(args.processed) / f"{s}.jsonl") for s in SPLITS]
     errors = validate_files(files)
     for e in errors:
         print(e, file=sys.stderr)
@@ -175,15 +176,9 @@ def _data_agreement(args: argparse.Namespace) -> int:
     if args.output:
         write_text(args.output, json.dumps(result, indent=2) + "\n")
     if args.card:
-        from .report import replace_section
+        from .agreement import write_card_section
 
-        body = (f"{result['documents']} documents (about 10% of the corpus, three or four from each of seven of the eight writers; the eighth was still writing when the sample was drawn) were "
-                f"annotated a second time from their unmarked text by annotators who never saw the first annotation "
-                f"and worked from the guidelines alone. Span-level agreement (F1 of exact matches, nested spans "
-                f"included), computed by `make agreement` (`siyasa data agreement`) from `data/agreement/pass1` "
-                f"(the first annotation, frozen) and `data/agreement/pass2`:\n\n{agreement_table(result)}\n\n"
-                f"The disagreements were then adjudicated against the guidelines and the corpus files corrected.")  # fmt: skip
-        replace_section(args.card, "agreement", body)
+        write_card_section(args.card, result)
         print(f"\nupdated {args.card}")
     return 0
 
@@ -192,7 +187,7 @@ def _data_review(args: argparse.Namespace) -> int:
     from .report import review_candidates
 
     check_output_file(args.out)
-    files = [str(Path(args.processed) / f"{s}.jsonl") for s in ("train", "dev", "test")]
+    files = [str(Path(args.processed) / f"{s}.jsonl") for s in SPLITS]
     lines = []
     for doc_id, notes in sorted(review_candidates(files).items()):
         lines += [f"## {doc_id}", *[f"- {n}" for n in notes]]
@@ -237,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = data.add_subparsers(dest="data_command", required=True)
     b = dsub.add_parser("build", help="compile data/raw into data/processed/{train,dev,test}.jsonl")
     b.add_argument("--raw", default="data/raw")
-    b.add_argument("--out", default="data/processed")
+    b.add_argument("--out", default=PROCESSED_DIR)
     b.add_argument(
         "--seed", type=int, default=13, help="split seed (fixed: changing it reshuffles the splits)"
     )
@@ -248,11 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=_data_check)
     v = dsub.add_parser("validate", help="validate canonical JSONL files and print a consistency report")
     v.add_argument("files", nargs="*", help="JSONL files (default: the three processed splits)")
-    v.add_argument("--processed", default="data/processed")
+    v.add_argument("--processed", default=PROCESSED_DIR)
     v.add_argument("--examples", type=int, default=3, help="examples shown per report line")
     v.set_defaults(func=_data_validate)
     s = dsub.add_parser("stats", help="count spans per split, type and subtype; update the dataset card")
-    s.add_argument("--processed", default="data/processed")
+    s.add_argument("--processed", default=PROCESSED_DIR)
     s.add_argument("--card", default="data/README.md")
     s.set_defaults(func=_data_stats)
     ag = dsub.add_parser(
@@ -266,13 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
     rv = dsub.add_parser(
         "review", help="per-document list of places to check (minority labels, likely misses)"
     )
-    rv.add_argument("--processed", default="data/processed")
+    rv.add_argument("--processed", default=PROCESSED_DIR)
     rv.add_argument("--out", required=True, help="markdown file to write")
     rv.set_defaults(func=_data_review)
     de = dsub.add_parser("export", help="write the splits as CoNLL or Hugging Face JSON lines")
     de.add_argument("--format", default="conll", choices=["conll", "hf-json"])
     de.add_argument("--out", required=True)
-    de.add_argument("--processed", default="data/processed")
+    de.add_argument("--processed", default=PROCESSED_DIR)
     de.add_argument("--scheme", default="coarse", choices=["coarse", "fine"])
     de.set_defaults(func=_data_export)
     st = dsub.add_parser(
@@ -334,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     pk.set_defaults(func=_package)
 
     bl = sub.add_parser("baseline", help="train and score the CRF baseline on the corpus splits")
-    bl.add_argument("--processed", default="data/processed")
+    bl.add_argument("--processed", default=PROCESSED_DIR)
     bl.add_argument("--out", default=None, help="default: outputs/crf-<timestamp>")
     bl.add_argument("--train-fraction", type=float, default=1.0)
     bl.set_defaults(func=_baseline)

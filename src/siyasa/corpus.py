@@ -14,9 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .data import SPLITS
 from .markup import MarkupError, read_document
-
-SPLITS = ("train", "dev", "test")
 
 
 @dataclass

@@ -16,7 +16,8 @@ from .schema import Scheme, Span, label_names, spans_to_tags
 from .validation import read_jsonl, validate_files
 from .words import tokenize
 
-SPLITS = ("train", "dev", "test")
+SPLITS = ("train", "dev", "test")  # the one definition of the split names
+PROCESSED_DIR = "data/processed"  # where `make data` writes them
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def load_jsonl(path: str | Path, scheme: Scheme = "coarse"):
     return Dataset.from_dict(columns, features=features(scheme))
 
 
-def load_splits(processed_dir: str | Path = "data/processed", scheme: Scheme = "coarse"):
+def load_splits(processed_dir: str | Path = PROCESSED_DIR, scheme: Scheme = "coarse"):
     """The train/dev/test splits as a `datasets.DatasetDict`."""
     from datasets import DatasetDict
 

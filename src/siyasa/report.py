@@ -7,11 +7,11 @@ from pathlib import Path
 
 import regex
 
+from .data import SPLITS
 from .fileio import write_text
 from .schema import SUBTYPES, TYPES, Span
 from .words import is_punct, tokenize
 
-SPLITS = ("train", "dev", "test")
 # Location prepositions after which a place name is not a GPE actor (schema, GPE rule).
 LOCATION_PREPS = {
     "في",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .backbone import OFFLINE, Backbone, build_model, resolve_backbone
 from .config import Config, load_config, save_config
-from .data import read_records, subsample, to_examples
+from .data import SPLITS, read_records, subsample, to_examples
 from .errors import UserError
 from .evaluation import write_report
 from .features_cache import windows_dataset
@@ -45,7 +45,7 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
     # 1. Data: validated canonical records (any file in the corpus format works).
     with timer("data"):
         files = data_files(cfg)
-        train_recs, dev_recs, test_recs = (read_records(files[s]) for s in ("train", "dev", "test"))
+        train_recs, dev_recs, test_recs = (read_records(files[s]) for s in SPLITS)
         train_recs = subsample(train_recs, cfg.data.train_fraction)
         if cfg.data.max_eval_docs:
             dev_recs, test_recs = dev_recs[: cfg.data.max_eval_docs], test_recs[: cfg.data.max_eval_docs]
