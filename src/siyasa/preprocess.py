@@ -60,6 +60,20 @@ def _normalize(word: str) -> str:
     return " ".join(text.replace("\ufe0f", "").split())
 
 
+_MARKS = regex.compile(r"[\p{Mn}\u0640]")  # every combining mark, and tatweel
+
+
+def surface_key(s: str) -> str:
+    """How corpus tools decide that two mentions are "the same form" (unseen-mention recall, the
+    consistency report, the dataset card's unseen count): without any combining mark or tatweel.
+
+    Deliberately not `normalize_word`, which is what the model sees: AraBERT v02 strips only eight
+    harakat (fathatan to sukun) and tatweel, keeps other marks (e.g. superscript alef U+0670), and
+    rewrites digits and punctuation. For comparing surfaces across documents the broader key is right;
+    for model input AraBERT's exact steps are."""
+    return _MARKS.sub("", s)
+
+
 def normalize_words(words: list[str], placeholder: str) -> list[str]:
     """Normalise a word sequence for the model; a word that normalises to nothing becomes
     `placeholder` (the tokenizer's unknown token) so that every word keeps one prediction."""

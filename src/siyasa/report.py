@@ -9,6 +9,7 @@ import regex
 
 from .data import SPLITS
 from .fileio import write_text
+from .preprocess import surface_key
 from .schema import SUBTYPES, TYPES, Span
 from .words import is_punct, tokenize
 
@@ -31,12 +32,6 @@ LOCATION_PREPS = {
     "قرب",
     "لدى",
 }
-_MARKS = regex.compile(r"[\p{Mn}\u0640]")  # harakat and tatweel
-
-
-def surface_key(s: str) -> str:
-    """How surface forms are compared across the corpus: without harakat and tatweel."""
-    return _MARKS.sub("", s)
 
 
 def load_records(paths: list[str | Path]) -> dict[str, list[dict]]:

@@ -10,7 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .data import Example
-from .report import seen_forms, surface_key
+from .preprocess import surface_key
+from .report import seen_forms
 from .schema import Span, outer_spans, tags_to_spans
 
 METRIC_PATH = str(Path(__file__).parent / "metrics" / "siyasa_seqeval")
