@@ -90,3 +90,36 @@ def test_normaliser_matches_arabert_v02_on_hard_words():
     assert normalize_word("و2020") == "و 2020"
     assert normalize_word("/") == "-"
     assert normalize_word("😀") == ""
+
+
+def test_viterbi_decodes_the_most_probable_valid_iob2_sequence():
+    import numpy as np
+
+    from siyasa.decoding import is_valid_iob2, viterbi_iob2
+
+    labels = ["O", "B-ACTOR", "I-ACTOR", "B-ROLE", "I-ROLE"]
+    # argmax says O I-ACTOR I-ACTOR: repair would invent an ACTOR from word 1; the best valid
+    # sequence keeps O where B-ACTOR is unlikely, and B-ACTOR I-ACTOR where it is likely enough
+    doubt = np.array(
+        [[0.9, 0.05, 0.02, 0.02, 0.01], [0.45, 0.05, 0.5, 0.0, 0.0], [0.4, 0.05, 0.55, 0.0, 0.0]]
+    )
+    assert [labels[i] for i in viterbi_iob2(doubt, labels)] == ["O", "O", "O"]
+    likely = np.array([[0.9, 0.05, 0.02, 0.02, 0.01], [0.1, 0.4, 0.5, 0.0, 0.0], [0.1, 0.05, 0.85, 0.0, 0.0]])
+    assert [labels[i] for i in viterbi_iob2(likely, labels)] == ["O", "B-ACTOR", "I-ACTOR"]
+    # a valid argmax is returned as it is; the empty document decodes to nothing
+    valid = np.eye(5)[[1, 2, 0, 3, 4]]
+    assert viterbi_iob2(valid, labels) == [1, 2, 0, 3, 4]
+    assert viterbi_iob2(np.zeros((0, 5)), labels) == []
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        p = rng.dirichlet(np.ones(5) * 0.3, size=12)
+        path = viterbi_iob2(p, labels)
+        assert is_valid_iob2([labels[i] for i in path])
+        # no valid sequence scores higher: compare with every single-position change that stays valid
+        best = np.log(p[np.arange(12), path]).sum()
+        for t in range(12):
+            for j in range(5):
+                alt = list(path)
+                alt[t] = j
+                if is_valid_iob2([labels[i] for i in alt]):
+                    assert np.log(p[np.arange(12), alt]).sum() <= best + 1e-9

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .decoding import viterbi_iob2
 from .errors import UserError
 from .features import encode, merge_word_predictions, repair_iob2
 from .modeldir import SETTINGS_FILE, listed_files, read_settings, resolve, verify_manifest
@@ -258,13 +259,13 @@ class Tagger:
     def predict_word_probs(
         self, docs_words: list[list[str]], batch_size: int = 32
     ) -> list[list[tuple[str, float]]]:
-        """(label, probability) per word per document; windows batched by length (little padding)."""
+        """(label, probability) per word per document: the most probable valid IOB2 sequence
+        (siyasa.decoding) and each chosen label's probability; windows batched by length."""
         import numpy as np
 
         windows = encode(self.tokenizer, docs_words, self.max_length, self.stride, preprocess=self.preprocess)
         order = sorted(range(len(windows)), key=lambda k: len(windows[k].input_ids))
-        labels: list = [None] * len(windows)
-        probs: list = [None] * len(windows)
+        dists: list = [None] * len(windows)
         pad = self.tokenizer.pad_token_id
         for chunk in self._batches(order, windows, batch_size):
             batch = [windows[k] for k in chunk]
@@ -276,16 +277,13 @@ class Tagger:
                 mask[j, : len(w.input_ids)] = 1
             p = self.backend.probs(ids, mask)
             for j, k in enumerate(chunk):
-                n = len(windows[k].input_ids)
-                labels[k] = p[j, :n].argmax(-1).tolist()
-                probs[k] = p[j, :n].max(-1).tolist()
-        n_words = [len(ws) for ws in docs_words]
-        label_ids = merge_word_predictions(windows, labels, n_words)
-        word_probs = merge_word_predictions(windows, probs, n_words)
-        return [
-            [(self.labels[i], float(p)) for i, p in zip(ids_, ps, strict=True)]
-            for ids_, ps in zip(label_ids, word_probs, strict=True)
-        ]
+                dists[k] = p[j, : len(windows[k].input_ids)]
+        out = []
+        for rows in merge_word_predictions(windows, dists, [len(ws) for ws in docs_words]):
+            probs = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(self.labels))
+            ids_ = viterbi_iob2(probs, self.labels)  # the most probable valid IOB2 sequence
+            out.append([(self.labels[i], float(probs[w, i])) for w, i in enumerate(ids_)])
+        return out
 
     def _batches(self, order: list[int], windows, batch_size: int):
         """Consecutive length-sorted windows, at most `batch_size` of them and at most `max_batch_tokens`

@@ -8,14 +8,16 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import torch
 from transformers import DataCollatorForTokenClassification, EarlyStoppingCallback, Trainer, TrainingArguments
 
 from .backbone import Backbone
 from .config import Config
 from .data import Example
+from .decoding import viterbi_iob2
 from .errors import UserError
-from .features import IGNORE, Window, merge_word_predictions, repair_iob2
+from .features import IGNORE, Window, merge_word_predictions
 from .modeldir import SETTINGS_FILE, write_manifest
 from .scoring import seqeval_metrics
 
@@ -67,10 +69,13 @@ def dev_f1(dev_windows: list[Window], gold: list[list[str]], labels: list[str]):
     """compute_metrics for the Trainer: strict entity F1 of word tags merged back from the windows."""
 
     def compute_metrics(pred) -> dict:
-        ids = pred.predictions  # argmax per token, padded with -100 by the Trainer
-        window_preds = [list(row[: len(w.input_ids)]) for row, w in zip(ids, dev_windows, strict=True)]
-        word_ids = merge_word_predictions(dev_windows, window_preds, [len(g) for g in gold])
-        tags = [repair_iob2([labels[max(0, i)] for i in row]) for row in word_ids]
+        probs = pred.predictions  # label probabilities per token (padded by the Trainer)
+        window_preds = [row[: len(w.input_ids)] for row, w in zip(probs, dev_windows, strict=True)]
+        words = merge_word_predictions(dev_windows, window_preds, [len(g) for g in gold])
+        tags = [
+            [labels[i] for i in viterbi_iob2(np.asarray(row).reshape(len(row), len(labels)), labels)]
+            for row in words
+        ]
         m = seqeval_metrics(gold, tags)
         return {"f1": m["overall_f1"], "precision": m["overall_precision"], "recall": m["overall_recall"]}
 
@@ -93,7 +98,7 @@ def make_trainer(cfg: Config, run_dir: Path, *, model, tokenizer, train_ds, dev_
         data_collator=DataCollatorForTokenClassification(tokenizer, label_pad_token_id=IGNORE),
         processing_class=tokenizer,
         compute_metrics=dev_f1(dev_windows, gold, labels),
-        preprocess_logits_for_metrics=lambda logits, _labels: logits.argmax(dim=-1),
+        preprocess_logits_for_metrics=lambda logits, _labels: torch.softmax(logits.float(), dim=-1),
         callbacks=cbs,
         sampler_seed=t.seed,
         group_by_length=t.group_by_length,
