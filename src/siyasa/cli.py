@@ -146,7 +146,10 @@ def _baseline(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
-    serve(args.model, args.host, args.port, args.backend, args.max_body_bytes)
+    serve(args.model, args.host, args.port, args.backend, args.max_body_bytes, onnx_file=args.onnx_file,
+          max_texts=args.max_texts, workers=args.workers, max_queue=args.max_queue,
+          max_connections=args.max_connections, header_timeout=args.header_timeout,
+          body_timeout=args.body_timeout)  # fmt: skip
     return 0
 
 
@@ -334,12 +337,44 @@ def build_parser() -> argparse.ArgumentParser:
     bl.add_argument("--train-fraction", type=float, default=1.0)
     bl.set_defaults(func=_baseline)
 
+    from . import serve as limits  # the defaults of the serve options: module constants, documented there
+
     sv = sub.add_parser("serve", help="REST service: POST /v1/tag, GET /healthz, GET /v1/model")
     sv.add_argument("--model", required=True)
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8000)
     sv.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx"])
-    sv.add_argument("--max-body-bytes", type=int, default=1_000_000)
+    sv.add_argument("--onnx-file", default="model.int8.onnx", help="model.onnx serves the fp32 export")
+    # limits: how each is enforced is in siyasa.serve's docstring and docs/security-rest.md
+    sv.add_argument(
+        "--max-body-bytes", type=int, default=limits.DEFAULT_MAX_BODY, help="larger bodies get 413"
+    )
+    sv.add_argument("--max-texts", type=int, default=limits.DEFAULT_MAX_TEXTS, help="texts per request")
+    sv.add_argument("--workers", type=int, default=limits.DEFAULT_WORKERS, help="tagging threads")
+    sv.add_argument(
+        "--max-queue",
+        type=int,
+        default=limits.DEFAULT_MAX_QUEUE,
+        help="tagging jobs running + waiting; more get 503",
+    )
+    sv.add_argument(
+        "--max-connections",
+        type=int,
+        default=limits.DEFAULT_MAX_CONNECTIONS,
+        help="open connections; more get 503",
+    )
+    sv.add_argument(
+        "--header-timeout",
+        type=float,
+        default=limits.DEFAULT_HEADER_TIMEOUT,
+        help="seconds for a request head",
+    )
+    sv.add_argument(
+        "--body-timeout",
+        type=float,
+        default=limits.DEFAULT_BODY_TIMEOUT,
+        help="seconds for a request body (408)",
+    )
     sv.set_defaults(func=_serve)
     return p
 

@@ -1,26 +1,180 @@
 """`siyasa serve`: a small REST service over a Tagger (FastAPI + uvicorn, the `serve` extra).
 
     POST /v1/tag     {"text": "..."} or {"texts": ["...", ...]}  ->  {"records": [canonical records]}
-    GET  /healthz    liveness
+    GET  /healthz    liveness (never waits on tagging)
     GET  /v1/model   labels, version, backbone and metrics of the loaded model
     GET  /docs, /openapi.json
 
-Bodies above `max_body_bytes` get 413, malformed JSON or a wrong shape 422; errors are JSON.
+Every answer is JSON, errors included ({"detail": ...}), and every limit answers at once rather than
+after the work it guards against. The limits, their defaults (the module constants below, also the
+`siyasa serve` options) and where each is enforced:
+
+    max_body_bytes   1,000,000 B  `--max-body-bytes`  BodyGuard: a Content-Length above it gets 413 before
+                                  any body is read; a chunked body is counted as it arrives and gets 413
+                                  as soon as it passes the limit, the rest unread (connection closed), so
+                                  memory per request is bounded by the limit, not by what a client sends.
+    body_timeout     30 s         `--body-timeout`    BodyGuard: the whole body must arrive within this
+                                  time of the request head, else 408 and the connection is closed.
+    header_timeout   10 s         `--header-timeout`  GuardedH11Protocol: a request line and headers not
+                                  complete this long after the connection opened (or after the previous
+                                  response) close the connection; uvicorn has no such timeout of its own.
+    max_header_bytes 16 KiB       (h11)               a request head above it gets 400 (h11's own limit).
+    keep_alive       5 s          (uvicorn)           idle keep-alive connections are closed.
+    max_connections  64           `--max-connections` GuardedH11Protocol: a request arriving while more
+                                  connections or requests than this are open gets 503 (uvicorn's
+                                  `limit_concurrency`, answered in JSON here).
+    workers          1            `--workers`         TagPool: threads that run the Tagger, off the event
+                                  loop; one is right for the ONNX backend, which already uses every core.
+    max_queue        8            `--max-queue`       TagPool: tagging jobs admitted (running + waiting);
+                                  one more gets 503 {"detail": "server busy, retry later"}, Retry-After.
+    max_texts        256          `--max-texts`       texts per request, else 422.
+    max_chars        the model's  (siyasa.json)       characters per text (Tagger.max_chars), else 413.
+
+A text must also be Unicode (`siyasa.texts.text_problem`): a lone surrogate such as "\\ud800" gets 422
+naming the text (`texts[3]`) and the character, before any tagging. docs/security-rest.md says which
+test shows each limit.
+
 (No `from __future__ import annotations` here: FastAPI reads the request models' annotations at runtime.)
 """
 
+import asyncio
 import json
-import threading
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
+from ._http import RETRY_AFTER_S, _json_bytes, send_json
+from .errors import UserError
 from .inference import Tagger
+from .texts import text_problem
 
 DEFAULT_MAX_BODY = 1_000_000
+DEFAULT_MAX_TEXTS = 256
+DEFAULT_BODY_TIMEOUT = 30.0
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_MAX_HEADER_BYTES = 16 * 1024
+DEFAULT_KEEP_ALIVE = 5
+DEFAULT_MAX_CONNECTIONS = 64
+DEFAULT_WORKERS = 1
+DEFAULT_MAX_QUEUE = 8
+DEFAULT_GRACEFUL_SHUTDOWN = 10
+BUSY_DETAIL = "server busy, retry later"
+
+logger = logging.getLogger("siyasa.serve")
+T = TypeVar("T")
 
 
-def create_app(tagger: Tagger, max_body_bytes: int = DEFAULT_MAX_BODY, max_texts: int = 256):
+class BodyGuard:
+    """Pure ASGI middleware that reads the request body itself, bounded in size and time, then hands the
+    app the whole body in one message.
+
+    `@app.middleware("http")` and Starlette's `request.body()` read a body whole before anyone can look
+    at its size, so a chunked body (no Content-Length) of any size used to be held in memory. Here the
+    bytes are counted as they arrive: past `max_body_bytes` the answer is 413 at once and the connection
+    is closed with the rest unread, so memory is bounded by the limit. A body that does not arrive
+    within `body_timeout` seconds gets 408 (a slow client holds a connection, not the server).
+    """
+
+    def __init__(self, app: Callable, max_body_bytes: int = DEFAULT_MAX_BODY,
+                 body_timeout: float = DEFAULT_BODY_TIMEOUT) -> None:  # fmt: skip
+        self.app, self.max_body_bytes, self.body_timeout = app, max_body_bytes, body_timeout
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_big = {"detail": f"request body above {self.max_body_bytes} bytes"}
+        length = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_body_bytes:
+            await send_json(send, 413, too_big, close=True)
+            return
+        body = bytearray()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.body_timeout
+        more = True
+        while more:
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                detail = f"request body not received within {self.body_timeout:g} s"
+                await send_json(send, 408, {"detail": detail}, close=True)
+                return
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_body_bytes:
+                await send_json(send, 413, too_big, close=True)
+                return
+            more = message.get("more_body", False)
+        first: dict | None = {"type": "http.request", "body": bytes(body), "more_body": False}
+        del body
+
+        async def replay() -> dict:
+            nonlocal first
+            if first is not None:
+                message, first = first, None
+                return message
+            return await receive()  # after the body: wait for the disconnect, as the server would
+
+        await self.app(scope, replay, send)
+
+
+class ServerBusy(Exception):
+    """The tagging pool has `max_queue` jobs admitted already; the client should retry later."""
+
+
+class TagPool:
+    """Tagging off the event loop, in `workers` threads, admitting at most `max_queue` jobs at a time.
+
+    The event loop must stay free for /healthz, body reads and timeouts while a model runs, and an
+    unbounded queue would turn an overload into ever slower answers and growing memory: a job beyond the
+    limit is refused at once (ServerBusy -> 503) instead. Jobs are counted from admission until their
+    thread finishes (or, if still queued, until cancelled), so a client that gives up does not free a
+    slot its job still holds.
+    """
+
+    def __init__(self, workers: int = DEFAULT_WORKERS, max_queue: int = DEFAULT_MAX_QUEUE) -> None:
+        if workers < 1 or max_queue < 1:
+            raise UserError(f"workers and max_queue must be at least 1 (got {workers} and {max_queue})")
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="siyasa-tag")
+        self.max_queue = max_queue
+        self.pending = 0  # admitted, not finished; only touched on the event loop thread
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self.pending >= self.max_queue:
+            raise ServerBusy
+        loop = asyncio.get_running_loop()
+        future: Future = self.executor.submit(fn, *args)
+        self.pending += 1
+
+        def finished(_: Future) -> None:
+            try:
+                loop.call_soon_threadsafe(self._release)
+            except RuntimeError:  # the loop is closed: the server is gone, nothing to count
+                pass
+
+        future.add_done_callback(finished)
+        return await asyncio.wrap_future(future)
+
+    def _release(self) -> None:
+        self.pending -= 1
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def create_app(tagger: Tagger, max_body_bytes: int = DEFAULT_MAX_BODY, max_texts: int = DEFAULT_MAX_TEXTS,
+               *, workers: int = DEFAULT_WORKERS, max_queue: int = DEFAULT_MAX_QUEUE,
+               body_timeout: float = DEFAULT_BODY_TIMEOUT):  # fmt: skip
+    """The ASGI app. `tagger` needs `pipe`, `settings`, `labels`, `backend.name` and `max_chars`."""
     from fastapi import FastAPI, Request
-    from fastapi.responses import JSONResponse
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse, Response
+    from fastapi.utils import is_body_allowed_for_status_code
     from pydantic import BaseModel, model_validator
+    from starlette.exceptions import HTTPException
 
     from . import __version__
 
@@ -39,49 +193,105 @@ def create_app(tagger: Tagger, max_body_bytes: int = DEFAULT_MAX_BODY, max_texts
     class TagResponse(BaseModel):
         records: list[dict]
 
-    app = FastAPI(title="siyasa", version=__version__,
-                  description="Tags ACTOR, ROLE and EVENT spans in Arabic political news.")  # fmt: skip
-    lock = threading.Lock()  # one inference at a time: the backends use every core already
+    class ErrorResponse(JSONResponse):
+        """JSON in ASCII, so an error that quotes the client's input can always be sent."""
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        too_big = JSONResponse(
-            status_code=413, content={"detail": f"request body above {max_body_bytes} bytes"}
-        )
-        if length is not None and length.isdigit() and int(length) > max_body_bytes:
-            return too_big
-        if request.method == "POST":
-            body = await request.body()
-            if len(body) > max_body_bytes:
-                return too_big
-        return await call_next(request)
+        def render(self, content: Any) -> bytes:
+            return _json_bytes(content)
+
+    pool = TagPool(workers, max_queue)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        yield
+        pool.shutdown()
+
+    app = FastAPI(title="siyasa", version=__version__, lifespan=lifespan,
+                  description="Tags ACTOR, ROLE and EVENT spans in Arabic political news.")  # fmt: skip
+    app.add_middleware(BodyGuard, max_body_bytes=max_body_bytes, body_timeout=body_timeout)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # loc, msg and type only: pydantic's `input` and `ctx` echo the request (lone surrogates included)
+        errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+                  for e in exc.errors()]  # fmt: skip
+        return ErrorResponse(status_code=422, content={"detail": errors})
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if not is_body_allowed_for_status_code(exc.status_code):
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        return ErrorResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
+
+    @app.exception_handler(ServerBusy)
+    async def busy(request: Request, exc: ServerBusy) -> Response:
+        return ErrorResponse(status_code=503, content={"detail": BUSY_DETAIL},
+                             headers={"Retry-After": str(RETRY_AFTER_S)})  # fmt: skip
+
+    @app.exception_handler(UserError)
+    async def bad_input(request: Request, exc: UserError) -> Response:
+        return ErrorResponse(status_code=422, content={"detail": str(exc)})
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        # the client gets no traceback; Starlette re-raises after this, so the server logs it in full
+        logger.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return ErrorResponse(status_code=500, content={"detail": "internal server error"})
 
     @app.get("/healthz")
-    def healthz() -> dict:
+    async def healthz() -> dict:
         return {"status": "ok"}
 
     @app.get("/v1/model")
-    def model_info() -> dict:
+    async def model_info() -> dict:
         s = tagger.settings
         return {"name": s.get("name"), "version": s.get("version"), "labels": tagger.labels,
                 "label_scheme": s.get("label_scheme", "coarse"), "backbone": s.get("backbone"),
                 "metrics": s.get("metrics", {}), "backend": tagger.backend.name}  # fmt: skip
 
+    def tag_records(texts: list[str]) -> list[dict]:
+        return [d.to_dict() for d in tagger.pipe(texts)]
+
     @app.post("/v1/tag", response_model=TagResponse)
-    def tag(req: TagRequest) -> TagResponse:
+    async def tag(req: TagRequest) -> TagResponse:
         texts = [req.text] if req.text is not None else req.texts
-        with lock:
-            docs = tagger.pipe(texts)
-        return TagResponse(records=[d.to_dict() for d in docs])
+        for i, t in enumerate(texts):
+            problem = text_problem(t, tagger.max_chars)
+            if problem:
+                where = "text" if req.text is not None else f"texts[{i}]"
+                status = 413 if len(t) > tagger.max_chars else 422
+                raise HTTPException(status_code=status, detail=f"{where} {problem}")
+        return TagResponse(records=await pool.run(tag_records, texts))
 
     return app
 
 
-def serve(model: str, host: str = "127.0.0.1", port: int = 8000, backend: str = "auto",
-          max_body_bytes: int = DEFAULT_MAX_BODY) -> None:  # fmt: skip
+def build_server(app, host: str = "127.0.0.1", port: int = 8000, *,
+                 header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+                 max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
+                 max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES, keep_alive: int = DEFAULT_KEEP_ALIVE,
+                 graceful_shutdown: int = DEFAULT_GRACEFUL_SHUTDOWN, log_level: str = "info"):  # fmt: skip
+    """A uvicorn Server for `app` with the connection-level limits (call `.run()`, or run it in a thread)."""
     import uvicorn
 
-    tagger = Tagger.load(model, backend=backend)
+    from ._http import guarded_h11_protocol
+
+    config = uvicorn.Config(
+        app, host=host, port=port, http=guarded_h11_protocol(header_timeout), lifespan="on",
+        limit_concurrency=max_connections, h11_max_incomplete_event_size=max_header_bytes,
+        timeout_keep_alive=keep_alive, timeout_graceful_shutdown=graceful_shutdown, log_level=log_level,
+    )  # fmt: skip
+    return uvicorn.Server(config)
+
+
+def serve(model: str, host: str = "127.0.0.1", port: int = 8000, backend: str = "auto",
+          max_body_bytes: int = DEFAULT_MAX_BODY, *, onnx_file: str = "model.int8.onnx",
+          max_texts: int = DEFAULT_MAX_TEXTS, workers: int = DEFAULT_WORKERS,
+          max_queue: int = DEFAULT_MAX_QUEUE, max_connections: int = DEFAULT_MAX_CONNECTIONS,
+          header_timeout: float = DEFAULT_HEADER_TIMEOUT, body_timeout: float = DEFAULT_BODY_TIMEOUT) -> None:  # fmt: skip
+    """Load the model and serve it until interrupted. `onnx_file="model.onnx"` serves the fp32 export."""
+    tagger = Tagger.load(model, backend=backend, onnx_file=onnx_file)
+    app = create_app(tagger, max_body_bytes, max_texts, workers=workers, max_queue=max_queue,
+                     body_timeout=body_timeout)  # fmt: skip
     print(json.dumps({"model": model, "backend": tagger.backend.name, "url": f"http://{host}:{port}"}))
-    uvicorn.run(create_app(tagger, max_body_bytes), host=host, port=port, log_level="info")
+    build_server(app, host, port, header_timeout=header_timeout, max_connections=max_connections).run()
