@@ -345,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=8000)
     sv.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx"])
     sv.add_argument("--onnx-file", default="model.int8.onnx", help="model.onnx serves the fp32 export")
-    # limits: how each is enforced is in siyasa.serve's docstring and docs/security-rest.md
+    # limits: how each is enforced is in siyasa.serve's docstring and docs/security.md
     sv.add_argument(
         "--max-body-bytes", type=int, default=limits.DEFAULT_MAX_BODY, help="larger bodies get 413"
     )

@@ -69,6 +69,8 @@ def export(run: str | Path, out_root: str | Path = "exports", name: str | None =
             "git": record.git if record else {},
             "backbone": record.backbone if record else settings.get("backbone", {}),
         })  # fmt: skip
+        if onnx:  # how the Tagger must run each ONNX file (dynamic int8: one window per call)
+            settings["quantization"] = {"model.onnx": None, "model.int8.onnx": "dynamic"}
         (tmp / SETTINGS_FILE).write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
         (tmp / "README.md").write_text(model_card(name, version, settings), encoding="utf-8")
         if onnx:

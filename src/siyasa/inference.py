@@ -18,8 +18,8 @@ from pathlib import Path
 
 from .decoding import viterbi_iob2
 from .errors import UserError
-from .features import encode, merge_word_predictions, repair_iob2
-from .modeldir import SETTINGS_FILE, listed_files, read_settings, resolve, verify_manifest
+from .features import encode, merge_word_predictions
+from .modeldir import SETTINGS_FILE, read_settings, resolve, verify_manifest
 from .schema import tags_to_spans
 from .texts import check_texts
 from .words import tokenize
@@ -181,7 +181,7 @@ class TorchBackend:
 class OnnxBackend:
     name = "onnx"
 
-    def __init__(self, path: Path, threads: int | None = None):
+    def __init__(self, path: Path, threads: int | None = None, per_window: bool = False):
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
@@ -193,13 +193,7 @@ class OnnxBackend:
         # Dynamic int8 quantisation computes activation scales over the whole input tensor, so a
         # window's answer would depend on its neighbours and its padding. Such a model runs one
         # unpadded window at a time: the same text gets the same answer however it is batched.
-        try:
-            import onnx
-
-            graph = onnx.load(str(path), load_external_data=False).graph
-            self.per_window = any(n.op_type == "DynamicQuantizeLinear" for n in graph.node)
-        except ImportError:  # the runtime extra has no onnx package: siyasa's int8 exports say so by name
-            self.per_window = "int8" in Path(path).name
+        self.per_window = per_window
 
     def probs(self, ids, mask):
         import numpy as np
@@ -230,9 +224,10 @@ class OnnxBackend:
 class Tagger:
     """Words in, one label per word out, spans with exact offsets and scores back."""
 
-    def __init__(self, backend, tokenizer: WordPieceTokenizer, labels: list[str], settings: dict):
+    def __init__(self, backend, tokenizer: WordPieceTokenizer, labels: list[str], settings: dict,
+                 directory: Path | None = None):  # fmt: skip
         self.backend, self.tokenizer, self.labels, self.settings = backend, tokenizer, labels, settings
-        self.directory: Path | None = None  # the model directory it was loaded from (Tagger.load)
+        self.directory = directory  # the model directory it was loaded from
         self.max_length = int(settings.get("max_length", 256))
         self.stride = int(settings.get("stride", 64))
         self.preprocess = bool(settings.get("preprocess", True))
@@ -248,8 +243,7 @@ class Tagger:
         The directory's manifest.json is verified first (siyasa.modeldir); every file the backend will
         read must be listed in it. `verify=False` skips that, for folders you trust and are editing."""
         d = resolve(path)
-        if verify:
-            verify_manifest(d)
+        listed = verify_manifest(d) if verify else None
         onnx_path = d / onnx_file if (d / onnx_file).exists() else d / "model.onnx"
         if backend == "auto":
             backend = "onnx" if onnx_path.exists() and _has("onnxruntime") else "torch"
@@ -264,9 +258,9 @@ class Tagger:
         missing = [n for n in needed if not (d / n).is_file()]
         if missing:
             raise UserError(f"{d}: {', '.join(missing)} missing; re-export the model with `siyasa export`")
-        if verify:
+        if listed is not None:
             unlisted = [n for n in needed + [SETTINGS_FILE, "tokenizer_config.json"]
-                        if (d / n).exists() and n not in listed_files(d)]  # fmt: skip
+                        if (d / n).exists() and n not in listed]  # fmt: skip
             if unlisted:
                 raise UserError(
                     f"{d}: {', '.join(unlisted)} not in manifest.json (added after export?); re-export it"
@@ -275,10 +269,11 @@ class Tagger:
         labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
         settings = read_settings(d)
         tokenizer = WordPieceTokenizer(d / "tokenizer.json")
-        impl = OnnxBackend(onnx_path) if backend == "onnx" else TorchBackend(d)
-        tagger = cls(impl, tokenizer, labels, settings)
-        tagger.directory = d
-        return tagger
+        if backend == "onnx":
+            impl = OnnxBackend(onnx_path, per_window=quantization(settings, onnx_path.name) == "dynamic")
+        else:
+            impl = TorchBackend(d)
+        return cls(impl, tokenizer, labels, settings, directory=d)
 
     def predict_word_probs(
         self, docs_words: list[list[str]], batch_size: int = 32
@@ -324,10 +319,7 @@ class Tagger:
 
     def tag_words(self, docs_words: list[list[str]], batch_size: int = 32) -> list[list[str]]:
         """Valid IOB2 tags per word per document."""
-        return [
-            repair_iob2([label for label, _ in row])
-            for row in self.predict_word_probs(docs_words, batch_size)
-        ]
+        return [[label for label, _ in row] for row in self.predict_word_probs(docs_words, batch_size)]
 
     def __call__(self, text: str) -> Doc:
         return self.pipe([text])[0]
@@ -342,10 +334,10 @@ class Tagger:
 
 
 def decode(text: str, words: list, row: list[tuple[str, float]]) -> Doc:
-    """A Doc from one (label, probability) per word: IOB2 repaired, each span scored by the mean
-    probability of its words. Linear in the number of words."""
+    """A Doc from one (label, probability) per word, a valid IOB2 sequence (the decoder's): each span
+    scored by the mean probability of its words. Linear in the number of words."""
     offsets = [(w.start, w.end) for w in words]
-    tags = repair_iob2([label for label, _ in row])
+    tags = [label for label, _ in row]
     spans, k = [], 0
     for s in tags_to_spans(offsets, tags):
         while offsets[k][0] < s.start:
@@ -358,6 +350,15 @@ def decode(text: str, words: list, row: list[tuple[str, float]]) -> Doc:
             TaggedSpan(s.start, s.end, text[s.start : s.end], s.label, s.subtype, round(float(score), 6))
         )
     return Doc(text, spans)
+
+
+def quantization(settings: dict, onnx_file: str) -> str | None:
+    """How an ONNX file of the export is quantised ("dynamic", or None for float): from siyasa.json,
+    which `siyasa export` fills; exports older than that key only ever wrote dynamic int8 files."""
+    recorded = settings.get("quantization")
+    if isinstance(recorded, dict):
+        return recorded.get(onnx_file)
+    return "dynamic" if "int8" in onnx_file else None
 
 
 def _has(module: str) -> bool:

@@ -105,7 +105,7 @@ def write_manifest(directory: Path) -> None:
     (directory / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
 
 
-def _entry_problem(directory: Path, name: object, meta: object) -> str | None:
+def _entry_problem(name: object, meta: object) -> str | None:
     """Why a manifest entry is unacceptable, or None. Checked before any file is opened."""
     if not isinstance(name, str) or not name or "/" in name or "\\" in name or name in (".", ".."):
         return f"{name!r} is not a plain file name inside the folder"
@@ -118,8 +118,9 @@ def _entry_problem(directory: Path, name: object, meta: object) -> str | None:
     return None
 
 
-def verify_manifest(directory: str | Path) -> None:
-    """Raise UserError naming every missing, altered or unacceptable file of manifest.json.
+def verify_manifest(directory: str | Path) -> set[str]:
+    """The names manifest.json lists, once every one is verified; else UserError naming every missing,
+    altered or unacceptable file.
 
     Entries are plain names of regular files in the folder (no paths, no links, no devices); sizes are
     compared before hashing, so a huge or endless file is never read."""
@@ -141,7 +142,7 @@ def verify_manifest(directory: str | Path) -> None:
         ) from None
     bad, missing, altered = [], [], []
     for name, meta in entries.items():
-        problem = _entry_problem(d, name, meta)
+        problem = _entry_problem(name, meta)
         if problem:
             bad.append(problem)
             continue
@@ -155,22 +156,16 @@ def verify_manifest(directory: str | Path) -> None:
             bad.append(f"{name!r} is not a regular file")
         elif st.st_size != meta["bytes"] or file_sha256(p) != meta["sha256"]:
             altered.append(name)
-    required = [n for n in ("config.json", "tokenizer.json") if n not in entries]
     parts = (
         ([f"unacceptable entries: {'; '.join(bad)}"] if bad else [])
         + ([f"missing: {', '.join(missing)}"] if missing else [])
         + ([f"altered: {', '.join(altered)}"] if altered else [])
-        + ([f"not listed: {', '.join(required)}"] if required else [])
     )
     if parts:
         raise UserError(
             f"{d}: the model does not match its {MANIFEST_FILE} ({'; '.join(parts)}); re-export it"
         )
-
-
-def listed_files(directory: Path) -> set[str]:
-    """Names listed in a verified manifest (files not listed are never loaded)."""
-    return set(json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))["files"])
+    return set(entries)
 
 
 def remove_stale_exports(out_root: Path) -> list[Path]:

@@ -31,7 +31,7 @@ after the work it guards against. The limits, their defaults (the module constan
     max_chars        the model's  (siyasa.json)       characters per text (Tagger.max_chars), else 413.
 
 A text must also be Unicode (`siyasa.texts.text_problem`): a lone surrogate such as "\\ud800" gets 422
-naming the text (`texts[3]`) and the character, before any tagging. docs/security-rest.md says which
+naming the text (`texts[3]`) and the character, before any tagging. docs/security.md says which
 test shows each limit.
 
 (No `from __future__ import annotations` here: FastAPI reads the request models' annotations at runtime.)
