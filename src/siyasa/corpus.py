@@ -71,7 +71,10 @@ def assign_splits(records: list[dict], seed: int = 13, dev_every: int = 10) -> d
 
 def dumps(record: dict) -> str:
     """The one JSON layout of a canonical record (keys in spec order, UTF-8, no ASCII escapes)."""
-    ordered = {"id": record["id"], "text": record["text"], "spans": record["spans"], "meta": record["meta"]}
+    ordered = {"id": record["id"], "text": record["text"], "spans": record["spans"]}
+    if "args" in record:  # only documents annotated for arguments carry the key (even as [])
+        ordered["args"] = record["args"]
+    ordered["meta"] = record["meta"]
     return json.dumps(ordered, ensure_ascii=False, separators=(", ", ": "))
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import regex
 
+from .argblock import BLOCK_HEADER, format_block, parse_block
 from .schema import Span
 from .validation import check_record
 
@@ -85,7 +86,8 @@ def parse_document(source: str, path: str = "<string>") -> tuple[dict | None, li
     body_first_line = sep + 1
     while body_first_line < len(lines) and not lines[body_first_line].strip():
         body_first_line += 1
-    body = "\n".join(lines[body_first_line:]).rstrip()
+    block = next((i for i in range(body_first_line, len(lines)) if lines[i].strip() == BLOCK_HEADER), None)
+    body = "\n".join(lines[body_first_line:block]).rstrip()
 
     text_chars: list[str] = []
     origin: list[tuple[int, int]] = []  # (line, col) in the file of each text char
@@ -148,6 +150,17 @@ def parse_document(source: str, path: str = "<string>") -> tuple[dict | None, li
         else:
             ln, cl = body_first_line + 1, 1
         err(ln, cl, problem.message)
+    if block is not None and not errors:
+        args, block_errors = parse_block(
+            [(i + 1, lines[i]) for i in range(block + 1, len(lines))], text, record["spans"]
+        )
+        for ln, cl, msg in block_errors:
+            err(ln, cl, msg)
+        if not block_errors:
+            record["args"] = args
+            for problem in check_record(record):
+                ln, cl = origin[min(problem.offset, len(origin) - 1)] if origin else (block + 1, 1)
+                err(ln, cl, problem.message)
     errors.sort(key=lambda e: (e.line, e.col))
     return (None, errors) if errors else (record, [])
 
@@ -197,12 +210,10 @@ def to_markup(record: dict) -> str:
         if key in meta:
             head.append(f"{key}: {meta.pop(key)}")
     head += [f"{k}: {v}" for k, v in sorted(meta.items())]
-    return (
-        "\n".join(head)
-        + "\n---\n"
-        + markup_body(record["text"], [Span.from_dict(d) for d in record["spans"]])
-        + "\n"
-    )
+    body = markup_body(record["text"], [Span.from_dict(d) for d in record["spans"]])
+    if "args" in record:
+        body += "\n\n" + format_block(record["text"], record["spans"], record["args"])
+    return "\n".join(head) + "\n---\n" + body + "\n"
 
 
 def markup_body(text: str, spans: list) -> str:

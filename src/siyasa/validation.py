@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .arguments import check_args
 from .schema import Span, check_label
 from .texts import text_problem
 from .words import is_punct, tokenize
@@ -24,7 +25,7 @@ class Problem:
 
 
 def check_record(record: dict) -> list[Problem]:
-    """Every per-document rule: text, labels, offsets, word boundaries, punctuation, nesting.
+    """Every per-document rule: text, labels, offsets, word boundaries, punctuation, nesting, arguments.
 
     Types are checked strictly before anything uses them (offsets are ints, not 19.9 or "19"; the id a
     non-empty string; `spans` a list of objects), so nothing this accepts can crash a later command."""
@@ -107,6 +108,11 @@ def check_record(record: dict) -> list[Problem]:
             problems.append(Problem(s.start, f"{s.tag} span {surface!r} crosses a line break", k))
         spans.append((k, s))
     problems += _check_nesting(spans, text)
+    if "args" in record:
+        if problems:
+            problems.append(Problem(0, "arguments not checked: fix the spans first"))
+        else:
+            problems += [Problem(o, m) for o, m in check_args(record)]
     return sorted(problems, key=lambda p: p.offset)
 
 

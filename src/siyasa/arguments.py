@@ -1,0 +1,143 @@
+"""Event arguments (shared/spec/annotation-schema.md, "Event arguments: SOURCE and TARGET").
+
+A record's optional `args` list links an EVENT span to the ACTOR or ROLE spans that take part in it:
+`{"event": [start, end], "role": "SOURCE" | "TARGET", "arg": [start, end]}`. A record with the key
+(even `[]`) has been annotated for arguments; one without it has not, and argument metrics skip it.
+
+This module holds what every stage shares: the sentence splitter that rule 2 ("never a mention in a
+later sentence") depends on, the typed argument, the mechanical checks of the contract, and the
+mention choice of rule 2 used by the authoring compiler.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+import regex
+
+ROLES = ("SOURCE", "TARGET")
+ARG_LABELS = ("ACTOR", "ROLE")
+
+# A sentence ends at . ؟ ? ! … (with any closing quotes or brackets after it) followed by whitespace,
+# and at every line break. A period after a one-letter word is an abbreviation (د. محمد), not an end.
+_END_RE = regex.compile(r"(?<!(?:^|[\s(«\"])\p{L})[.؟?!…]+[»”\")\]]*(?=\s)|\n")
+
+
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """[start, end) of each sentence of `text`, covering it without gaps (leading spaces included)."""
+    bounds, start = [], 0
+    for m in _END_RE.finditer(text):
+        bounds.append((start, m.end()))
+        start = m.end()
+    if start < len(text) or not bounds:
+        bounds.append((start, len(text)))
+    return bounds
+
+
+class Sentences:
+    """Which sentence a character offset lies in, by binary search over `sentence_bounds`."""
+
+    def __init__(self, text: str):
+        self.bounds = sentence_bounds(text)
+        self._starts = [s for s, _ in self.bounds]
+
+    def index(self, offset: int) -> int:
+        return max(0, bisect.bisect_right(self._starts, offset) - 1)
+
+
+@dataclass(frozen=True, order=True)
+class Arg:
+    """One link: the EVENT span at `event` has the ACTOR/ROLE span at `arg` as its `role`."""
+
+    event: tuple[int, int]
+    role: str
+    arg: tuple[int, int]
+
+    def to_dict(self) -> dict:
+        return {"event": list(self.event), "role": self.role, "arg": list(self.arg)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Arg:
+        return cls(tuple(d["event"]), d["role"], tuple(d["arg"]))  # type: ignore[arg-type]
+
+
+def _pair_problem(v: object, key: str) -> str | None:
+    if (
+        not isinstance(v, list)
+        or len(v) != 2
+        or not all(isinstance(x, int) and not isinstance(x, bool) for x in v)
+    ):
+        return f"{key} must be [start, end] with integer offsets, got {v!r}"
+    return None
+
+
+def check_args(record: dict) -> list[tuple[int, str]]:
+    """(offset, message) for every mechanically checkable argument rule the record breaks.
+
+    Assumes `record["spans"]` already passed the span checks. Checks: the shape of each item, that
+    `event` is an EVENT span and `arg` an ACTOR or ROLE span of the record, that the argument is not
+    inside its own event, that no span is both SOURCE and TARGET of one event, no duplicates, and that
+    no argument lies in a sentence after its event's (rule 2)."""
+    args = record.get("args")
+    if args is None:
+        return []
+    if not isinstance(args, list):
+        return [(0, f'"args" must be a list of argument objects, got {type(args).__name__}')]
+    text = record["text"]
+    by_offsets = {(d["start"], d["end"]): d for d in record["spans"]}
+    sentences = Sentences(text)
+    problems: list[tuple[int, str]] = []
+    seen: dict[tuple[tuple[int, int], tuple[int, int]], str] = {}
+    for k, item in enumerate(args):
+        if not isinstance(item, dict):
+            problems.append((0, f"args[{k}] must be an object with event, role, arg"))
+            continue
+        shape = (
+            _pair_problem(item.get("event"), "event")
+            or _pair_problem(item.get("arg"), "arg")
+            or (None if item.get("role") in ROLES else f"role must be SOURCE or TARGET, got {item.get('role')!r}")
+        )  # fmt: skip
+        if shape:
+            problems.append((0, f"args[{k}]: {shape}"))
+            continue
+        a = Arg.from_dict(item)
+        ev, arg = by_offsets.get(a.event), by_offsets.get(a.arg)
+        where = a.event[0] if 0 <= a.event[0] < len(text) else 0
+        if ev is None or ev["label"] != "EVENT":
+            problems.append((where, f"args[{k}]: event {list(a.event)} is not an EVENT span of the record"))
+            continue
+        ev_text = text[a.event[0] : a.event[1]]
+        if arg is None or arg["label"] not in ARG_LABELS:
+            problems.append(
+                (where, f"args[{k}] of {ev_text!r}: arg {list(a.arg)} is not an ACTOR or ROLE span of the record")
+            )  # fmt: skip
+            continue
+        arg_text = text[a.arg[0] : a.arg[1]]
+        if a.event[0] <= a.arg[0] and a.arg[1] <= a.event[1]:
+            problems.append((where, f"{a.role} {arg_text!r} lies inside its own event {ev_text!r}"))
+        if sentences.index(a.arg[0]) > sentences.index(a.event[0]):
+            problems.append(
+                (where, f"{a.role} {arg_text!r} of {ev_text!r} is in a later sentence: link the "
+                        "nearest mention in the event's sentence or before it (rule 2)")
+            )  # fmt: skip
+        key = (a.event, a.arg)
+        if key in seen:
+            problems.append(
+                (where, f"{arg_text!r} is {seen[key]} and {a.role} of {ev_text!r}: a span takes one role per event"
+                 if seen[key] != a.role else f"{a.role} {arg_text!r} of {ev_text!r} is given twice")
+            )  # fmt: skip
+        else:
+            seen[key] = a.role
+    return problems
+
+
+def choose_mention(event: tuple[int, int], candidates: list[tuple[int, int]], sentences: Sentences):
+    """Rule 2: of the tagged mentions of one participant, the one in the event's sentence nearest the
+    trigger (the earlier on a tie), else the nearest before the event; None if there is neither."""
+    here = sentences.index(event[0])
+    same = [c for c in candidates if sentences.index(c[0]) == here]
+    if same:
+        return min(same, key=lambda c: (c[0] - event[1] if c[0] >= event[1] else event[0] - c[1], c[0]))
+    before = [c for c in candidates if c[1] <= event[0]]
+    return max(before) if before else None

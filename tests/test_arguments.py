@@ -1,0 +1,146 @@
+"""Event arguments: the authoring block, its compiler and the canonical rules (siyasa.arguments)."""
+
+from __future__ import annotations
+
+import pytest
+
+from siyasa.arguments import sentence_bounds
+from siyasa.markup import parse_document, to_markup
+from siyasa.validation import check_record
+
+HEAD = "id: t-2020-01-01-01\ntopic: t\ndate: 2020-01-01\ngenre: wire\ncountry: X\n---\n"
+BODY = (
+    "[EVENT/REQUEST طالبت] [ACTOR/GPE واشنطن] [ACTOR/GPE موسكو] [EVENT/RETREAT بسحب] قواتها. "
+    "[EVENT/REJECT ورفضت] [ACTOR/GPE موسكو] الطلب.\n"
+    "[EVENT/CONSULT والتقى] [ROLE وزير الخارجية] [ACTOR/PER لافروف] مع [ACTOR/PER بلينكن]."
+)
+
+
+def compile_(block: str):
+    return parse_document(HEAD + BODY + "\n\n=== arguments\n" + block, "<string>")
+
+
+def triples(record):
+    t = record["text"]
+    return [(t[slice(*a["event"])], a["role"], t[slice(*a["arg"])], a["arg"][0]) for a in record["args"]]
+
+
+def test_block_compiles_to_args_with_rule_2_mentions():
+    record, errors = compile_(
+        "1 طالبت | SOURCE واشنطن | TARGET موسكو\n1 بسحب | SOURCE موسكو\n1 ورفضت | SOURCE موسكو\n"
+        "2 والتقى | SOURCE لافروف | TARGET بلينكن\n"
+    )
+    assert errors == []
+    text = record["text"]
+    first, second = text.index("موسكو"), text.index("موسكو", text.index("ورفضت"))
+    assert sorted(triples(record)) == sorted([
+        ("طالبت", "SOURCE", "واشنطن", text.index("واشنطن")),
+        ("طالبت", "TARGET", "موسكو", first),
+        ("بسحب", "SOURCE", "موسكو", first),  # its own sentence: the first mention
+        ("ورفضت", "SOURCE", "موسكو", second),  # the nearest in its sentence, not the first
+        ("والتقى", "SOURCE", "لافروف", text.index("لافروف")),
+        ("والتقى", "TARGET", "بلينكن", text.index("بلينكن")),
+    ])  # fmt: skip
+
+
+def test_a_dropped_subject_links_the_nearest_mention_before():
+    body = "[EVENT/REJECT رفضت] [ACTOR/GPE روسيا] الخطة. [EVENT/THREATEN وهددت] بالرد."
+    record, errors = parse_document(
+        HEAD + body + "\n=== arguments\n1 رفضت | SOURCE روسيا\n1 وهددت | SOURCE روسيا\n", "<string>"
+    )
+    assert errors == []
+    assert len({a["arg"][0] for a in record["args"]}) == 1
+
+
+def test_round_trip_keeps_args_and_the_block():
+    record, errors = compile_(
+        "1 طالبت | SOURCE واشنطن | TARGET موسكو\n1 بسحب | SOURCE موسكو\n1 ورفضت\n2 والتقى | SOURCE لافروف\n"
+    )
+    assert errors == []
+    again, errors = parse_document(to_markup(record), "<string>")
+    assert errors == [] and again == record
+
+
+def test_a_document_without_block_has_no_args_key_and_an_empty_block_is_annotated():
+    record, _ = parse_document(HEAD + BODY, "<string>")
+    assert "args" not in record
+    record, errors = compile_("1 طالبت\n1 بسحب\n1 ورفضت\n2 والتقى\n")
+    assert errors == [] and record["args"] == []
+
+
+@pytest.mark.parametrize(
+    "block, line, fragment",
+    [
+        ("1 طالبت | ?\n1 بسحب\n1 ورفضت\n2 والتقى\n", 11, "not annotated yet"),
+        ("1 طالبت\n1 ورفضت\n", 12, "event 2 of the text is 1 'بسحب'"),
+        ("1 طالبت\n1 بسحب\n1 ورفضت\n", 13, "1 events have no line"),
+        ("1 طالبت | SOURCE الصين\n1 بسحب\n1 ورفضت\n2 والتقى\n", 11, "no ACTOR or ROLE span reads 'الصين'"),
+        ("1 طالبت | SOURCE لافروف\n1 بسحب\n1 ورفضت\n2 والتقى\n", 11, "only after this event's sentence"),
+        ("1 طالبت | AGENT واشنطن\n1 بسحب\n1 ورفضت\n2 والتقى\n", 11, "write 'SOURCE name'"),
+        ("1 طالبت | SOURCE موسكو | TARGET موسكو\n1 بسحب\n1 ورفضت\n2 والتقى\n", 11, "one role per event"),
+    ],
+)
+def test_block_errors_name_the_line_and_the_fix(block, line, fragment):
+    record, errors = compile_(block)
+    assert record is None
+    assert any(e.line == line and fragment in e.message for e in errors), errors
+
+
+def _record():
+    record, errors = compile_("1 طالبت\n1 بسحب\n1 ورفضت\n2 والتقى\n")
+    assert errors == []
+    return record
+
+
+def _span(record, surface, nth=0):
+    t, hits = record["text"], [s for s in record["spans"] if record["text"][s["start"] : s["end"]] == surface]
+    s = hits[nth]
+    return [s["start"], s["end"]], t
+
+
+@pytest.mark.parametrize(
+    "event, role, arg, fragment",
+    [
+        (("والتقى", 0), "SOURCE", ("لافروف", 0), None),
+        (("طالبت", 0), "SOURCE", ("لافروف", 0), "later sentence"),
+        (("طالبت", 0), "SOURCE", ("بسحب", 0), "not an ACTOR or ROLE span"),
+        (("واشنطن", 0), "SOURCE", ("موسكو", 0), "not an EVENT span"),
+        (("طالبت", 0), "AGENT", ("موسكو", 0), "role must be SOURCE or TARGET"),
+    ],
+)
+def test_canonical_args_are_checked(event, role, arg, fragment):
+    record = _record()
+    ev, _ = _span(record, *event)
+    ar, _ = _span(record, *arg)
+    record["args"] = [{"event": ev, "role": role, "arg": ar}]
+    messages = [p.message for p in check_record(record)]
+    if fragment is None:
+        assert messages == []
+    else:
+        assert any(fragment in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    "bad", [5, [5], [{"event": [0, 5.0], "role": "SOURCE", "arg": [0, 1]}], [{"role": "SOURCE"}]]
+)
+def test_malformed_args_are_errors_not_crashes(bad):
+    record = _record()
+    record["args"] = bad
+    assert check_record(record)
+
+
+def test_an_argument_inside_its_own_event_is_rejected():
+    body = "[EVENT/ASSAULT هجوم [ACTOR/ARMED حماس]]"
+    record, errors = parse_document(HEAD + body, "<string>")
+    # the schema forbids the nesting itself; the canonical rule is checked on offsets alone
+    assert errors
+    record = {"id": "x", "text": "هجوم حماس", "meta": {"topic": "t"},
+              "spans": [{"start": 0, "end": 9, "label": "EVENT", "subtype": "ASSAULT"}],
+              "args": [{"event": [0, 9], "role": "SOURCE", "arg": [5, 9]}]}  # fmt: skip
+    assert any("not an ACTOR or ROLE span" in p.message for p in check_record(record))
+
+
+def test_sentences_end_at_stops_and_lines_but_not_abbreviations():
+    text = "قال د. محمد إن الوفد وصل. وغادر «اليوم.» ثم عاد؟ نعم\nسطر"
+    parts = [text[a:b].strip() for a, b in sentence_bounds(text)]
+    assert parts == ["قال د. محمد إن الوفد وصل.", "وغادر «اليوم.»", "ثم عاد؟", "نعم", "سطر"]
