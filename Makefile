@@ -41,7 +41,7 @@ validate-data: setup ## Check the processed splits against both specs; print the
 data-stats: setup ## Count spans per split, type and subtype; rewrite the table in data/README.md
 	$(BIN)/siyasa data stats
 
-agreement: setup ## Inter-annotator agreement (data/agreement pass1 vs pass2); writes the table into data/README.md
+agreement: setup ## Inter-annotator agreement on spans (data/agreement/pass1 vs pass2) and arguments (data/agreement/args); tables into data/README.md
 	$(BIN)/siyasa data agreement --card data/README.md
 
 test: setup ## Run the whole test suite (offline; slow tests included)

@@ -144,3 +144,83 @@ def test_sentences_end_at_stops_and_lines_but_not_abbreviations():
     text = "قال د. محمد إن الوفد وصل. وغادر «اليوم.» ثم عاد؟ نعم\nسطر"
     parts = [text[a:b].strip() for a, b in sentence_bounds(text)]
     assert parts == ["قال د. محمد إن الوفد وصل.", "وغادر «اليوم.»", "ثم عاد؟", "نعم", "سطر"]
+
+
+def test_score_args_counts_classification_and_identification():
+    from siyasa.arguments import score_args
+
+    gold = [
+        {"event": [0, 5], "role": "SOURCE", "arg": [6, 9]},
+        {"event": [0, 5], "role": "TARGET", "arg": [10, 14]},
+    ]
+    pred = [
+        {"event": [0, 5], "role": "TARGET", "arg": [6, 9]},
+        {"event": [0, 5], "role": "TARGET", "arg": [10, 14]},
+    ]
+    r = score_args([(gold, pred, {(0, 5): "ACCUSE"})])
+    assert r["classification"]["f1"] == pytest.approx(0.5)
+    assert r["identification"]["f1"] == 1.0
+    assert r["per_role"]["TARGET"]["precision"] == 0.5 and r["per_role"]["TARGET"]["recall"] == 1.0
+    assert r["per_event_type"]["ACCUSE"]["correct"] == 1
+
+
+def _write_doc(root, block):
+    path = root / "t" / "t-2020-01-01-01.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEAD + BODY + "\n\n=== arguments\n" + block, encoding="utf-8")
+    return path
+
+
+def test_argument_agreement_between_two_passes(tmp_path):
+    from siyasa.agreement import args_agreement, disagreements_args
+
+    _write_doc(
+        tmp_path / "p1", "1 طالبت | SOURCE واشنطن | TARGET موسكو\n1 بسحب | SOURCE موسكو\n1 ورفضت\n2 والتقى\n"
+    )
+    _write_doc(tmp_path / "p2", "1 طالبت | SOURCE واشنطن | TARGET موسكو\n1 بسحب\n1 ورفضت\n2 والتقى\n")
+    r = args_agreement(tmp_path / "p1", tmp_path / "p2")
+    assert r["documents"] == 1 and r["classification"]["f1"] == pytest.approx(0.8)
+    (line,) = disagreements_args(tmp_path / "p1", tmp_path / "p2")["t-2020-01-01-01"]
+    assert line.startswith("pass1 only: SOURCE 'موسكو' of") and "【بسحب】" in line
+
+
+def test_exports_carry_arguments_in_word_indices(tmp_path):
+    from siyasa.corpus import build
+    from siyasa.data import export_splits
+
+    raw = tmp_path / "raw"
+    _write_doc(raw, "1 طالبت | SOURCE واشنطن | TARGET موسكو\n1 بسحب\n1 ورفضت\n2 والتقى\n")
+    for k in range(1, 21):  # enough plain documents for every split to get some
+        plain = raw / f"u{k}" / f"u{k}-2020-01-01-01.txt"
+        plain.parent.mkdir()
+        head = HEAD.replace("t-2020", f"u{k}-2020").replace("topic: t", f"topic: u{k}")
+        plain.write_text(head + BODY, encoding="utf-8")
+    assert build(raw, tmp_path / "p").errors == []
+    import json
+
+    export_splits(tmp_path / "p", tmp_path / "hf", fmt="hf-json")
+    rows = [
+        json.loads(x)
+        for s in ("train", "dev", "test")
+        for x in (tmp_path / "hf" / f"{s}.json").read_text().splitlines()
+    ]
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["u1-2020-01-01-01"]["args"] is None  # not annotated, not "no arguments"
+    args = by_id["t-2020-01-01-01"]["args"]
+    toks = by_id["t-2020-01-01-01"]["tokens"]
+    assert sorted((toks[a["event"][0]], a["role"], toks[a["arg"][0]]) for a in args) == [
+        ("طالبت", "SOURCE", "واشنطن"), ("طالبت", "TARGET", "موسكو")]  # fmt: skip
+    export_splits(tmp_path / "p", tmp_path / "conll", fmt="conll")
+    tsv = "".join((tmp_path / "conll" / f"{s}.args.tsv").read_text() for s in ("train", "dev", "test"))
+    assert "\t0:1\tSOURCE\t1:2\tطالبت\tواشنطن" in tsv and tsv.count("t-2020-01-01-01") == 2
+
+
+def test_card_and_review_report_arguments():
+    from siyasa.argstats import args_stats_markdown, argument_candidates
+
+    record, errors = compile_("1 طالبت | SOURCE واشنطن\n1 بسحب\n1 ورفضت\n2 والتقى | SOURCE وزير الخارجية\n")
+    assert errors == []
+    section = args_stats_markdown([record, {**record, "id": "other", "args": []}, {"id": "x", "spans": []}])
+    assert section.startswith("2 of 3 documents are annotated for arguments: 8 events, 2 arguments")
+    (note,) = argument_candidates([record])["t-2020-01-01-01"]
+    assert "beside the name 'لافروف' (rule 1)" in note

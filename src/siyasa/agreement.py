@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from .arguments import score_args
 from .errors import UserError
 from .markup import HEADER_ORDER, read_document
+from .texts import snippet
 
 
 def strip_markup(record: dict) -> str:
@@ -109,9 +111,7 @@ def disagreements(pass1: str | Path, pass2: str | Path, context: int = 35) -> di
         for who, only in (("pass1 only", sa - sb), ("pass2 only", sb - sa)):
             for s, e, lab, sub in sorted(only):
                 tag = f"{lab}/{sub}" if sub else lab
-                ctx = (
-                    text[max(0, s - context) : s] + "【" + text[s:e] + "】" + text[e : e + context]
-                ).replace("\n", " ")
+                ctx = snippet(text, s, e, context)
                 lines.append(f"{who}: [{tag}] at {s}-{e}: {ctx}")
         if lines:
             out[doc_id] = sorted(lines, key=lambda x: int(x.split(" at ")[1].split("-")[0]))
@@ -129,3 +129,56 @@ def write_card_section(card: str | Path, result: dict) -> None:
                 f"(the first annotation, frozen) and `data/agreement/pass2`:\n\n{agreement_table(result)}\n\n"
                 f"The disagreements were then adjudicated against the guidelines and the corpus files corrected.")  # fmt: skip
     replace_section(card, "agreement", body)
+    if "arguments" in result:
+        r = result["arguments"]
+        replace_section(card, "args-agreement", (
+            f"{r['documents']} documents ({r['events']} events) were annotated for arguments twice, independently, "
+            "with the gold spans given: pass 1 is the corpus annotation frozen in `data/agreement/args/pass1`, pass 2 "
+            "a second annotator's from the guidelines alone (`data/agreement/args/pass2`). Computed by `make "
+            "agreement`; F1 of exact (event, role, argument) triples:\n\n" + args_agreement_table(r)))  # fmt: skip
+
+
+def args_agreement(pass1: str | Path, pass2: str | Path) -> dict:
+    """Argument agreement between two independent annotations of the same documents with the same
+    (gold) spans: pass 1 is scored as the reference, so F1 is symmetric and precision/recall say
+    which pass links more."""
+    a, b = _load(Path(pass1)), _load(Path(pass2))
+    common = sorted(i for i in set(a) & set(b) if "args" in a[i] and "args" in b[i])
+    if not common:
+        raise UserError(f"no document with arguments in both {pass1} and {pass2}")
+    docs = []
+    for doc_id in common:
+        if a[doc_id]["text"] != b[doc_id]["text"] or a[doc_id]["spans"] != b[doc_id]["spans"]:
+            raise UserError(
+                f"{doc_id}: the passes differ in text or spans; argument agreement needs the same gold spans"
+            )
+        subtypes = {(s["start"], s["end"]): s["subtype"] for s in a[doc_id]["spans"] if s["label"] == "EVENT"}
+        docs.append((a[doc_id]["args"], b[doc_id]["args"], subtypes))
+    return {"documents": len(common), "events": sum(len(d[2]) for d in docs), **score_args(docs)}
+
+
+def args_agreement_table(result: dict) -> str:
+    rows = ["| | arguments (pass 1) | arguments (pass 2) | F1 |", "|---|---:|---:|---:|"]
+    named = [("**classification** (event, role, argument)", result["classification"]),
+             ("identification (role ignored)", result["identification"])]  # fmt: skip
+    named += [(role, r) for role, r in result["per_role"].items()]
+    named += [(t, r) for t, r in result["per_event_type"].items()]
+    for name, r in named:
+        rows.append(f"| {name} | {r['gold']} | {r['predicted']} | {r['f1']:.3f} |")
+    return "\n".join(rows)
+
+
+def disagreements_args(pass1: str | Path, pass2: str | Path, context: int = 35) -> dict[str, list[str]]:
+    """Per document, every argument found by only one pass, with the event in context."""
+    a, b = _load(Path(pass1)), _load(Path(pass2))
+    out: dict[str, list[str]] = {}
+    for doc_id in sorted(i for i in set(a) & set(b) if "args" in a[i] and "args" in b[i]):
+        text = a[doc_id]["text"]
+        ka = {(tuple(x["event"]), x["role"], tuple(x["arg"])) for x in a[doc_id]["args"]}
+        kb = {(tuple(x["event"]), x["role"], tuple(x["arg"])) for x in b[doc_id]["args"]}
+        lines = [f"{who}: {role} {text[arg[0]:arg[1]]!r} of {snippet(text, ev[0], ev[1], context)}"
+                 for who, only in (("pass1 only", ka - kb), ("pass2 only", kb - ka))
+                 for ev, role, arg in sorted(only)]  # fmt: skip
+        if lines:
+            out[doc_id] = lines
+    return out

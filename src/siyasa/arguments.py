@@ -141,3 +141,39 @@ def choose_mention(event: tuple[int, int], candidates: list[tuple[int, int]], se
         return min(same, key=lambda c: (c[0] - event[1] if c[0] >= event[1] else event[0] - c[1], c[0]))
     before = [c for c in candidates if c[1] <= event[0]]
     return max(before) if before else None
+
+
+def _prf(agree: int, n_gold: int, n_pred: int) -> dict:
+    p = agree / n_pred if n_pred else 0.0
+    r = agree / n_gold if n_gold else 0.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
+            "gold": n_gold, "predicted": n_pred, "correct": agree}  # fmt: skip
+
+
+def score_args(docs: list[tuple[list[dict], list[dict], dict[tuple[int, int], str]]]) -> dict:
+    """Argument scores over documents given as (gold args, predicted args, EVENT subtype by offsets).
+
+    Classification counts an argument when its event offsets, role and argument offsets all match;
+    identification ignores the role (shared/spec/data-format.md). Micro over all arguments, and per
+    role and per event type (of the gold event for recall, of the predicted one for precision)."""
+    from collections import Counter
+
+    cls_g, cls_p, cls_ok = Counter(), Counter(), Counter()
+    n_id_ok = n_id_g = n_id_p = 0
+    for gold, pred, subtypes in docs:
+        g = {(tuple(a["event"]), a["role"], tuple(a["arg"])) for a in gold}
+        p = {(tuple(a["event"]), a["role"], tuple(a["arg"])) for a in pred}
+        for keyset, counter in ((g, cls_g), (p, cls_p), (g & p, cls_ok)):
+            for ev, role, _ in keyset:
+                counter["all"] += 1
+                counter[role] += 1
+                counter[subtypes.get(ev, "?")] += 1
+        gi, pi = {(e, a) for e, _, a in g}, {(e, a) for e, _, a in p}
+        n_id_ok, n_id_g, n_id_p = n_id_ok + len(gi & pi), n_id_g + len(gi), n_id_p + len(pi)
+    keys = [k for k in cls_g.keys() | cls_p.keys() if k != "all"]
+    return {
+        "classification": _prf(cls_ok["all"], cls_g["all"], cls_p["all"]),
+        "identification": _prf(n_id_ok, n_id_g, n_id_p),
+        "per_role": {k: _prf(cls_ok[k], cls_g[k], cls_p[k]) for k in ROLES if k in keys},
+        "per_event_type": {k: _prf(cls_ok[k], cls_g[k], cls_p[k]) for k in sorted(keys) if k not in ROLES},
+    }

@@ -44,7 +44,8 @@ def _data_check(args: argparse.Namespace) -> int:
         n_words += words
         tags.update(f"{s['label']}.{s['subtype']}" if s["subtype"] else s["label"] for s in rec["spans"])
         if args.verbose:
-            print(f"{f}: ok, {words} words, {len(rec['spans'])} spans")
+            linked = f", {len(rec['args'])} arguments" if "args" in rec else ", arguments not annotated"
+            print(f"{f}: ok, {words} words, {len(rec['spans'])} spans{linked}")
     print(f"{len(args.files)} file(s), {n_err} error(s), {n_words} words, {sum(tags.values())} spans")
     if args.verbose:
         for label in ("ACTOR", "ROLE", "EVENT"):
@@ -168,20 +169,27 @@ def add_config_args(p: argparse.ArgumentParser) -> None:
 def _data_agreement(args: argparse.Namespace) -> int:
     import json
 
-    from .agreement import agreement, agreement_table
+    from . import agreement as ag
 
-    for path in (args.output, args.card):
+    for path in (args.output, args.card, args.disagreements):
         if path:
             check_output_file(path)
-    result = agreement(args.pass1, args.pass2)
+    result = ag.agreement(args.pass1, args.pass2)
     print(f"{result['documents']} documents annotated twice, independently\n")
-    print(agreement_table(result))
+    print(ag.agreement_table(result))
+    found = {"spans": ag.disagreements(args.pass1, args.pass2)}
+    if Path(args.args_pass1).is_dir() and Path(args.args_pass2).is_dir():
+        result["arguments"] = ag.args_agreement(args.args_pass1, args.args_pass2)
+        print(f"\narguments: {result['arguments']['documents']} documents, gold spans given\n")
+        print(ag.args_agreement_table(result["arguments"]))
+        found["arguments"] = ag.disagreements_args(args.args_pass1, args.args_pass2)
     if args.output:
         write_text(args.output, json.dumps(result, indent=2) + "\n")
+    if args.disagreements:
+        write_text(args.disagreements, "".join(f"## {kind}: {doc}\n\n" + "".join(f"- {x}\n" for x in lines) + "\n"
+                                               for kind, docs in found.items() for doc, lines in docs.items()))  # fmt: skip
     if args.card:
-        from .agreement import write_card_section
-
-        write_card_section(args.card, result)
+        ag.write_card_section(args.card, result)
         print(f"\nupdated {args.card}")
     return 0
 
@@ -258,8 +266,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ag.add_argument("--pass1", default="data/agreement/pass1")
     ag.add_argument("--pass2", default="data/agreement/pass2")
+    ag.add_argument(
+        "--args-pass1",
+        default="data/agreement/args/pass1",
+        help="argument study: the first annotation (frozen), gold spans (skipped if missing)",
+    )
+    ag.add_argument(
+        "--args-pass2",
+        default="data/agreement/args/pass2",
+        help="argument study: the independent second annotation of the same documents and spans",
+    )
+    ag.add_argument(
+        "--disagreements", default=None, help="write every span and argument found by one pass only"
+    )
     ag.add_argument("--output", default=None, help="also write the result as JSON")
-    ag.add_argument("--card", default=None, help="write the table into this dataset card (data/README.md)")
+    ag.add_argument("--card", default=None, help="write the tables into this dataset card (data/README.md)")
     ag.set_defaults(func=_data_agreement)
     rv = dsub.add_parser(
         "review", help="per-document list of places to check (minority labels, likely misses)"

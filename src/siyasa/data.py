@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .arguments import Arg
 from .errors import UserError
 from .fileio import write_text
 from .schema import Scheme, Span, label_names, spans_to_tags
@@ -32,6 +33,16 @@ class Example:
     word_ends: list[int]
     tags: list[str]
     spans: tuple[Span, ...] = ()
+    args: tuple[Arg, ...] | None = None  # None: the record was not annotated for arguments
+
+    def word_args(self) -> list[dict] | None:
+        """The arguments in word indices ([first, last + 1) of the event and of the argument)."""
+        if self.args is None:
+            return None
+        first = {s: i for i, s in enumerate(self.word_starts)}
+        after = {e: i + 1 for i, e in enumerate(self.word_ends)}
+        return [{"event": [first[a.event[0]], after[a.event[1]]], "role": a.role,
+                 "arg": [first[a.arg[0]], after[a.arg[1]]]} for a in self.args]  # fmt: skip
 
     @property
     def offsets(self) -> list[tuple[int, int]]:
@@ -43,8 +54,9 @@ def record_to_example(record: dict, scheme: Scheme = "coarse") -> Example:
     words = tokenize(record["text"])
     offsets = [(w.start, w.end) for w in words]
     spans = tuple(Span.from_dict(s) for s in record.get("spans", []))
+    args = tuple(Arg.from_dict(a) for a in record["args"]) if "args" in record else None
     return Example(record["id"], record["text"], [w.text for w in words], [s for s, _ in offsets],
-                   [e for _, e in offsets], spans_to_tags(offsets, list(spans), scheme), spans)  # fmt: skip
+                   [e for _, e in offsets], spans_to_tags(offsets, list(spans), scheme), spans, args)  # fmt: skip
 
 
 def to_examples(records: list[dict], scheme: Scheme = "coarse") -> list[Example]:
@@ -103,7 +115,12 @@ def export_splits(
 ) -> list[Path]:
     """Write the splits for other tools: `conll` (word TAB tag per line, a blank line between documents)
     or `hf-json` (JSON lines with `tokens` and integer `ner_tags`, plus `labels.json` with the label list,
-    as the Hugging Face token-classification examples read them)."""
+    as the Hugging Face token-classification examples read them).
+
+    Event arguments go with them in word indices (`[first word, last word + 1)` within the document):
+    hf-json gives each line an `args` field (null for a document not annotated for arguments); conll
+    writes a companion `<split>.args.tsv` (doc, doc_index, event, role, arg, event_text, arg_text; one
+    row per argument, doc_index counting the blank-line-separated blocks from 0)."""
     import json
 
     if fmt not in ("conll", "hf-json"):
@@ -123,16 +140,28 @@ def export_splits(
                 "".join(f"{w}\t{t}\n" for w, t in zip(ex.tokens, ex.tags, strict=True)) for ex in examples
             ]
             write_text(path, "\n".join(blocks))
+            written.append(out / f"{split}.args.tsv")
+            write_text(written[-1], _args_tsv(examples))
         else:
             path = out / f"{split}.json"
-            lines = [json.dumps({"id": ex.id, "tokens": ex.tokens, "ner_tags": [index[t] for t in ex.tags]},
-                                ensure_ascii=False) for ex in examples]  # fmt: skip
+            lines = [json.dumps({"id": ex.id, "tokens": ex.tokens, "ner_tags": [index[t] for t in ex.tags],
+                                 "args": ex.word_args()}, ensure_ascii=False) for ex in examples]  # fmt: skip
             write_text(path, "\n".join(lines) + "\n")
         written.append(path)
     if fmt == "hf-json":
         write_text(out / "labels.json", json.dumps(names, indent=1) + "\n")
         written.append(out / "labels.json")
     return written
+
+
+def _args_tsv(examples: list[Example]) -> str:
+    rows = ["doc\tdoc_index\tevent\trole\targ\tevent_text\targ_text"]
+    for k, ex in enumerate(examples):
+        for a in ex.word_args() or []:
+            ev, arg = a["event"], a["arg"]
+            rows.append(f"{ex.id}\t{k}\t{ev[0]}:{ev[1]}\t{a['role']}\t{arg[0]}:{arg[1]}\t"
+                        f"{' '.join(ex.tokens[ev[0]:ev[1]])}\t{' '.join(ex.tokens[arg[0]:arg[1]])}")  # fmt: skip
+    return "\n".join(rows) + "\n"
 
 
 def subsample(records: list[dict], fraction: float) -> list[dict]:

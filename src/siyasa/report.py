@@ -7,10 +7,12 @@ from pathlib import Path
 
 import regex
 
+from .argstats import args_stats_markdown, argument_candidates
 from .data import SPLITS
 from .fileio import write_text
 from .preprocess import surface_key
 from .schema import SUBTYPES, TYPES, Span
+from .texts import snippet
 from .words import is_punct, tokenize
 
 # Location prepositions after which a place name is not a GPE actor (schema, GPE rule).
@@ -180,6 +182,10 @@ def stats_markdown(processed: str | Path) -> str:
         + "): "
         + ", ".join(f"{k} {v} ({100 * v / max(len(all_recs), 1):.0f}%)" for k, v in features.items())
         + ".",
+        "",
+        "### Event arguments",
+        "",
+        args_stats_markdown(all_recs),
     ]
     return "\n".join(out)
 
@@ -244,15 +250,12 @@ def review_candidates(paths: list[str | Path], min_support: int = 2) -> dict[str
     for r in records:
         text, notes = r["text"], []
 
-        def ctx(a: int, b: int, text: str = text) -> str:
-            return (text[max(0, a - 30) : a] + "【" + text[a:b] + "】" + text[b : b + 30]).replace("\n", " ")
-
         for s, t in mentions(r):
             c = tag_counts[surface_key(t)]
             top, n = c.most_common(1)[0]
             if top != s.tag and n >= 2 * c[s.tag]:
                 notes.append(
-                    f"label {s.tag} here, {top} in {n} of {sum(c.values())} places: {ctx(s.start, s.end)}"
+                    f"label {s.tag} here, {top} in {n} of {sum(c.values())} places: {snippet(text, s.start, s.end, width=30)}"
                 )
         words = tokenize(text)
         keys = [surface_key(w.text) for w in words]
@@ -270,7 +273,11 @@ def review_candidates(paths: list[str | Path], min_support: int = 2) -> dict[str
                 top, n = seq_counts[seq].most_common(1)[0]
                 if top == "ACTOR.GPE" and i > 0 and keys[i - 1] in LOCATION_PREPS:
                     continue
-                notes.append(f"untagged, but {top} in {n} places: {ctx(words[i].start, words[j - 1].end)}")
+                notes.append(
+                    f"untagged, but {top} in {n} places: {snippet(text, words[i].start, words[j - 1].end, width=30)}"
+                )
         if notes:
             out[r["id"]] = notes
+    for doc_id, notes in argument_candidates(records).items():
+        out.setdefault(doc_id, []).extend(notes)
     return out

@@ -13,6 +13,7 @@ from .data import Example
 from .preprocess import surface_key
 from .report import seen_forms
 from .schema import Span, outer_spans, tags_to_spans
+from .texts import snippet
 
 METRIC_PATH = str(Path(__file__).parent / "metrics" / "siyasa_seqeval")
 
@@ -108,6 +109,6 @@ def error_records(examples: list[Example], pred_tags: list[list[str]], context: 
                     "overlaps": [{"text": text[o.start : o.end], "label": o.tag, "start": o.start, "end": o.end,
                                   "subtype": subtypes.get((o.start, o.end, o.label)) if kind == "false_positive" else None}
                                  for o in overlap],
-                    "context": text[max(0, s.start - context) : s.start] + "[[" + text[s.start : s.end] + "]]" + text[s.end : s.end + context],
+                    "context": snippet(text, s.start, s.end, context, ("[[", "]]")),
                 })  # fmt: skip
     return out

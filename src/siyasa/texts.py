@@ -53,3 +53,11 @@ def check_texts(texts: Iterable[object], where: str = "text", max_chars: int | N
     except TypeError:
         raise UserError(f"expected a list of texts, got {type(texts).__name__}") from None
     return [check_text(t, f"{where} {i}", max_chars) for i, t in enumerate(items)]
+
+
+def snippet(text: str, start: int, end: int, width: int = 35, marks: tuple[str, str] = ("【", "】")) -> str:
+    """`text[start:end]` between `marks` with `width` characters either side, on one line: the one
+    context shown by reviews, error files and agreement reports."""
+    return (
+        text[max(0, start - width) : start] + marks[0] + text[start:end] + marks[1] + text[end : end + width]
+    ).replace("\n", " ")
