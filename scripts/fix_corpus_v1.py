@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from siyasa.corpus import raw_files  # noqa: E402
-from siyasa.markup import read_document, to_markup  # noqa: E402
-from siyasa.words import is_punct, tokenize  # noqa: E402
+from siyasa.corpus import raw_files
+from siyasa.markup import read_document, to_markup
+from siyasa.words import is_punct, tokenize
 
 CLITICS = ("و", "ف", "ب", "ل", "وب", "ول", "فب", "فل")
 SUPPORT_VERBS = {

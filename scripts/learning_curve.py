@@ -15,14 +15,12 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from siyasa.baseline import train_baseline  # noqa: E402
-from siyasa.config import load_config  # noqa: E402
-from siyasa.data import read_records, subsample  # noqa: E402
-from siyasa.training import train  # noqa: E402
-from siyasa.words import is_punct, tokenize  # noqa: E402
+from siyasa.baseline import train_baseline
+from siyasa.config import load_config
+from siyasa.data import read_records, subsample
+from siyasa.runrecord import read_run_record
+from siyasa.training import train
+from siyasa.words import is_punct, tokenize
 
 TYPES = ("ACTOR", "ROLE", "EVENT")
 
@@ -57,19 +55,19 @@ def main() -> int:
             start = time.perf_counter()
             reuse = dict(args.reuse).get(model)
             if reuse and frac == 1.0:
-                record = json.loads(
-                    (Path(reuse) / ("run.json" if model != "crf" else "metrics.json")).read_text()
-                )
-                test = record["metrics"]["test"]
+                record = read_run_record(reuse)  # the CRF and the BERT runs write the same record
+                if record is None:
+                    raise SystemExit(f"{reuse}: not a finished run (no run.json)")
+                test = record.metrics["test"]
             elif model == "crf":
-                test = train_baseline(out=f"{args.out}/crf-{frac}", train_fraction=frac)["metrics"]["test"]
+                test = train_baseline(out=f"{args.out}/crf-{frac}", train_fraction=frac).metrics["test"]
             else:
                 cfg = load_config(args.config, [f"data.train_fraction={frac}", f"training.output_dir={args.out}",
                                                 f"training.run_name=bert-{frac}", "training.progress=false", *args.set])  # fmt: skip
                 test = train(cfg).metrics["test"]
             seconds = round(time.perf_counter() - start)
             if reuse and frac == 1.0:
-                seconds = round(record.get("train_seconds") or sum(record["wall_seconds"].values()))
+                seconds = round(sum(record.wall_seconds.values()))
             rows.append({"model": model, "fraction": frac, "documents": n_docs, "words": n_words,
                          "seconds": seconds, "micro_f1": test["overall_f1"],
                          **{t: test[t]["f1"] for t in TYPES if t in test}})  # fmt: skip

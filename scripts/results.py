@@ -3,15 +3,13 @@
     .venv/bin/python scripts/results.py --run "CRF baseline=outputs/crf-20261129-094500" \
         --run "offline BERT (configs/tiny.yaml)=outputs/tiny-final" --run "make train (fallback)=outputs/arabert-fallback"
 
-Each run is a directory written by `make train` (run.json) or `make baseline` (metrics.json). The
+Each run is a directory written by `make train` or `make baseline` (both write run.json). The
 document states the command behind every row, the hardware and the wall time, read from the runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import sys
 from pathlib import Path
 
@@ -22,18 +20,20 @@ TYPES = ("ACTOR", "ROLE", "EVENT")
 
 def load(run: Path) -> dict:
     r = read_run_record(run)
-    if r is not None:
-        seconds = sum(r.wall_seconds.values())
-        hw = r.hardware
-        where = f"{hw['cpus']} CPU cores" + (f", {hw['gpu']}" if hw.get("gpu") else ", no GPU")
-        backbone = r.backbone
-        how = f"`make train CONFIG=configs/{r.config}.yaml`" if r.config != "arabert" else "`make train`"
-        return {"metrics": r.metrics, "seconds": seconds, "hardware": where, "command": how,
-                "backbone": f"{backbone['requested']} → {backbone['actual']}" if backbone.get("fallback") else backbone["actual"],
-                "epochs": r.training["epochs"]}  # fmt: skip
-    r = json.loads((run / "metrics.json").read_text())
-    return {"metrics": r["metrics"], "seconds": r["train_seconds"], "hardware": f"{platform.machine()} CPU",
-            "command": "`make baseline`", "backbone": "linear-chain CRF", "epochs": None}  # fmt: skip
+    if r is None:
+        raise SystemExit(
+            f"{run}: not a finished run (no run.json); train it with `make train` or `make baseline`"
+        )
+    seconds = sum(r.wall_seconds.values())
+    hw = r.hardware
+    where = f"{hw['cpus']} CPU cores" + (f", {hw['gpu']}" if hw.get("gpu") else ", no GPU")
+    backbone = r.backbone
+    how = {"crf": "`make baseline`", "arabert": "`make train`"}.get(
+        r.config, f"`make train CONFIG=configs/{r.config}.yaml`"
+    )
+    return {"metrics": r.metrics, "seconds": seconds, "hardware": where, "command": how,
+            "backbone": f"{backbone['requested']} → {backbone['actual']}" if backbone.get("fallback") else backbone["actual"],
+            "epochs": r.training.get("epochs")}  # fmt: skip
 
 
 def row(name: str, info: dict, split: str = "test") -> str:

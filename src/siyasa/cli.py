@@ -336,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--format", default="jsonl", choices=["jsonl", "conll", "html", "text"])
     pr.add_argument("--output", default=None, help="default: stdout")
     pr.add_argument("--whole", action="store_true", help="the whole input is one document")
-    pr.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx"])
+    pr.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx", "crf"])
     pr.add_argument("--batch-size", type=int, default=32)
     pr.add_argument(
         "--no-verify", action="store_true", help="load a model folder without checking its manifest.json"
@@ -364,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--model", required=True)
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8000)
-    sv.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx"])
+    sv.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx", "crf"])
     sv.add_argument("--onnx-file", default="model.int8.onnx", help="model.onnx serves the fp32 export")
     # limits: how each is enforced is in siyasa.serve's docstring and docs/security.md
     sv.add_argument(

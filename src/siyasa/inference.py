@@ -16,10 +16,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .backends import CrfBackend, OnnxBackend, TorchBackend, WordPieceTokenizer, has_module, quantization
 from .decoding import viterbi_iob2
 from .errors import UserError
 from .features import encode, merge_word_predictions
-from .modeldir import SETTINGS_FILE, read_settings, resolve, verify_manifest
+from .modeldir import CRF_FILE, GAZETTEER_FILE, SETTINGS_FILE, read_settings, resolve, verify_manifest
 from .schema import tags_to_spans
 from .texts import check_texts
 from .words import tokenize
@@ -113,114 +114,6 @@ def link_roles(text: str, spans: list) -> list[Link]:
     return links
 
 
-class WordPieceTokenizer:
-    """The subset of a Hugging Face tokenizer that siyasa.features needs, on top of `tokenizers` alone."""
-
-    def __init__(self, path: str | Path):
-        from tokenizers import Tokenizer
-
-        self._tok = Tokenizer.from_file(str(path))
-        self._tok.no_padding()
-        self._tok.no_truncation()
-        config_file = Path(path).parent / "tokenizer_config.json"
-        config = json.loads(config_file.read_text()) if config_file.exists() else {}
-
-        def special(name: str, default: str) -> str:
-            value = config.get(name, default)
-            return value if isinstance(value, str) else default
-
-        self.unk_token = special("unk_token", "[UNK]")
-        self.cls_token_id = self._tok.token_to_id(special("cls_token", "[CLS]"))
-        self.sep_token_id = self._tok.token_to_id(special("sep_token", "[SEP]"))
-        self.pad_token_id = self._tok.token_to_id(special("pad_token", "[PAD]")) or 0
-
-    def convert_tokens_to_ids(self, token: str) -> int:
-        return self._tok.token_to_id(token)
-
-    def __call__(
-        self,
-        docs: list[list[str]],
-        is_split_into_words: bool = True,
-        add_special_tokens: bool = False,
-        verbose: bool = False,
-    ):
-        encodings = self._tok.encode_batch(docs, is_pretokenized=True, add_special_tokens=False)
-
-        class _Batch(dict):
-            def word_ids(self, k: int):
-                return encodings[k].word_ids
-
-        return _Batch(input_ids=[e.ids for e in encodings])
-
-
-class TorchBackend:
-    name = "torch"
-
-    def __init__(self, directory: Path):
-        import torch
-        from transformers import AutoModelForTokenClassification
-
-        self.torch = torch
-        self.device = "cuda" if torch.cuda.is_available() else "cpu"
-        self.model = (
-            AutoModelForTokenClassification.from_pretrained(
-                directory, use_safetensors=True, trust_remote_code=False
-            )
-            .to(self.device)
-            .eval()
-        )
-
-    def probs(self, ids, mask):
-        torch = self.torch
-        with torch.inference_mode():
-            logits = self.model(input_ids=torch.as_tensor(ids, device=self.device),
-                                attention_mask=torch.as_tensor(mask, device=self.device)).logits  # fmt: skip
-            return torch.softmax(logits.float(), dim=-1).cpu().numpy()
-
-
-class OnnxBackend:
-    name = "onnx"
-
-    def __init__(self, path: Path, threads: int | None = None, per_window: bool = False):
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:
-            opts.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        self.inputs = {i.name for i in self.session.get_inputs()}
-        # Dynamic int8 quantisation computes activation scales over the whole input tensor, so a
-        # window's answer would depend on its neighbours and its padding. Such a model runs one
-        # unpadded window at a time: the same text gets the same answer however it is batched.
-        self.per_window = per_window
-
-    def probs(self, ids, mask):
-        import numpy as np
-
-        if self.per_window and (len(ids) > 1 or mask.min() == 0):
-            out = None
-            for j in range(len(ids)):
-                n = int(mask[j].sum())
-                p = self._run(ids[j : j + 1, :n], mask[j : j + 1, :n])
-                if out is None:
-                    out = np.zeros((len(ids), ids.shape[1], p.shape[-1]), dtype=p.dtype)
-                out[j, :n] = p[0]
-            return out
-        return self._run(ids, mask)
-
-    def _run(self, ids, mask):
-        import numpy as np
-
-        feed = {"input_ids": ids.astype(np.int64), "attention_mask": mask.astype(np.int64)}
-        if "token_type_ids" in self.inputs:
-            feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
-        logits = self.session.run(["logits"], feed)[0].astype(np.float32)
-        logits -= logits.max(axis=-1, keepdims=True)
-        e = np.exp(logits)
-        return e / e.sum(axis=-1, keepdims=True)
-
-
 class Tagger:
     """Words in, one label per word out, spans with exact offsets and scores back."""
 
@@ -244,30 +137,27 @@ class Tagger:
         read must be listed in it. `verify=False` skips that, for folders you trust and are editing."""
         d = resolve(path)
         listed = verify_manifest(d) if verify else None
+        settings = read_settings(d)
+        if settings.get("backend") == "crf" or backend == "crf":
+            if backend not in ("auto", "crf") or settings.get("backend") != "crf":
+                raise UserError(f"{d}: backend {backend!r} does not run this model (siyasa.json says "
+                                f"{settings.get('backend', 'a neural model')!r})")  # fmt: skip
+            _check_files(d, [CRF_FILE, GAZETTEER_FILE], listed)
+            impl = CrfBackend(d)
+            return cls(impl, None, impl.labels, settings, directory=d)
         onnx_path = d / onnx_file if (d / onnx_file).exists() else d / "model.onnx"
         if backend == "auto":
-            backend = "onnx" if onnx_path.exists() and _has("onnxruntime") else "torch"
+            backend = "onnx" if onnx_path.exists() and has_module("onnxruntime") else "torch"
         if backend not in ("onnx", "torch"):
-            raise UserError(f"unknown backend {backend!r}; expected auto, torch or onnx")
+            raise UserError(f"unknown backend {backend!r}; expected auto, torch, onnx or crf")
         if backend == "onnx" and not onnx_path.exists():
             raise UserError(
                 f"{d}: no ONNX model (expected {onnx_file} or model.onnx); export with `siyasa export`"
             )
         weights = [onnx_path.name] if backend == "onnx" else ["model.safetensors"]
-        needed = ["config.json", "tokenizer.json", *weights]
-        missing = [n for n in needed if not (d / n).is_file()]
-        if missing:
-            raise UserError(f"{d}: {', '.join(missing)} missing; re-export the model with `siyasa export`")
-        if listed is not None:
-            unlisted = [n for n in needed + [SETTINGS_FILE, "tokenizer_config.json"]
-                        if (d / n).exists() and n not in listed]  # fmt: skip
-            if unlisted:
-                raise UserError(
-                    f"{d}: {', '.join(unlisted)} not in manifest.json (added after export?); re-export it"
-                )
+        _check_files(d, ["config.json", "tokenizer.json", *weights], listed)
         config = json.loads((d / "config.json").read_text())
         labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
-        settings = read_settings(d)
         tokenizer = WordPieceTokenizer(d / "tokenizer.json")
         if backend == "onnx":
             impl = OnnxBackend(onnx_path, per_window=quantization(settings, onnx_path.name) == "dynamic")
@@ -280,6 +170,8 @@ class Tagger:
     ) -> list[list[tuple[str, float]]]:
         """(label, probability) per word per document: the most probable valid IOB2 sequence
         (siyasa.decoding) and each chosen label's probability; windows batched by length."""
+        if isinstance(self.backend, CrfBackend):  # a word-level model: no subwords, no windows
+            return self.backend.word_probs(docs_words)
         import numpy as np
 
         windows = encode(self.tokenizer, docs_words, self.max_length, self.stride, preprocess=self.preprocess)
@@ -352,16 +244,15 @@ def decode(text: str, words: list, row: list[tuple[str, float]]) -> Doc:
     return Doc(text, spans)
 
 
-def quantization(settings: dict, onnx_file: str) -> str | None:
-    """How an ONNX file of the export is quantised ("dynamic", or None for float): from siyasa.json,
-    which `siyasa export` fills; exports older than that key only ever wrote dynamic int8 files."""
-    recorded = settings.get("quantization")
-    if isinstance(recorded, dict):
-        return recorded.get(onnx_file)
-    return "dynamic" if "int8" in onnx_file else None
-
-
-def _has(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None
+def _check_files(d: Path, needed: list[str], listed: set[str] | None) -> None:
+    """Every file the backend reads exists and, when the manifest was verified, is listed in it."""
+    missing = [n for n in needed if not (d / n).is_file()]
+    if missing:
+        raise UserError(f"{d}: {', '.join(missing)} missing; re-export or re-train the model")
+    if listed is not None:
+        unlisted = [n for n in needed + [SETTINGS_FILE, "tokenizer_config.json"]
+                    if (d / n).exists() and n not in listed]  # fmt: skip
+        if unlisted:
+            raise UserError(
+                f"{d}: {', '.join(unlisted)} not in manifest.json (added after export?); re-export it"
+            )

@@ -22,6 +22,9 @@ from pathlib import Path
 from .errors import UserError
 
 SETTINGS_FILE = "siyasa.json"
+CRF_FILE = "crf.model"  # a CRF model directory (siyasa.crf) has this instead of config.json
+GAZETTEER_FILE = "gazetteer.json"
+MODEL_MARKERS = ("config.json", CRF_FILE)  # a folder holding one of these is a model directory
 MANIFEST_FILE = "manifest.json"
 PACKAGE_PREFIX = "siyasa_model_"
 ENTRY_POINT_GROUP = "siyasa.models"  # installed model packages declare themselves here
@@ -38,15 +41,19 @@ def file_sha256(path: str | Path) -> str:
 
 
 def model_dir(path: str | Path) -> Path:
-    """Accept a run directory (uses its model/) or a model/export directory."""
+    """Accept a run directory (uses its model/) or a model/export directory (neural or CRF)."""
     p = Path(path)
-    if (p / "model" / "config.json").exists():
+    if is_model_dir(p / "model"):
         return p / "model"
-    if (p / "config.json").exists():
+    if is_model_dir(p):
         return p
     raise UserError(
-        f"{path}: no model here (expected config.json, or a run directory with model/config.json)"
+        f"{path}: no model here (expected config.json or {CRF_FILE}, or a run directory with model/)"
     )
+
+
+def is_model_dir(p: Path) -> bool:
+    return any((p / marker).exists() for marker in MODEL_MARKERS)
 
 
 def resolve(path: str | Path) -> Path:

@@ -14,8 +14,14 @@ COLOURS = {"ACTOR": "#cfe3ff", "ROLE": "#ffe1b0", "EVENT": "#cdeecf"}
 BORDERS = {"ACTOR": "#3b7dd8", "ROLE": "#d98a00", "EVENT": "#2f9a3a"}
 
 
+# Characters that some line readers (str.splitlines, editors) take for line breaks: escaped in JSONL
+# so that one record is always exactly one line, whoever reads it.
+# (json.dumps already escapes the control characters below U+0020.)
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def to_jsonl(docs: list[Doc]) -> str:
-    return "".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in docs)
+    return "".join(json.dumps(d.to_dict(), ensure_ascii=False).translate(_LINE_BREAKS) + "\n" for d in docs)
 
 
 def word_tags(doc: Doc) -> list[tuple[str, str]]:

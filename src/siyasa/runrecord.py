@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .errors import UserError
 from .fileio import write_text
-from .modeldir import file_sha256
+from .modeldir import file_sha256, is_model_dir
 
 RUN_FILE = "run.json"
 VERSIONED = (
@@ -77,9 +77,7 @@ def run_dir_of(model_directory: Path) -> Path | None:
 
 def latest_run(output_dir: str | Path = "outputs") -> Path:
     """The newest finished run under `output_dir` (one with run.json); failed or running ones never."""
-    done = [
-        p for p in Path(output_dir).glob(f"*/{RUN_FILE}") if (p.parent / "model" / "config.json").exists()
-    ]
+    done = [p for p in Path(output_dir).glob(f"*/{RUN_FILE}") if is_model_dir(p.parent / "model")]
     if not done:
         raise UserError(
             f"{output_dir}: no finished run (a folder with run.json); train one with `make train`"
