@@ -60,7 +60,9 @@ DOCS = st.lists(TEXT.filter(lambda t: t.strip() and _no_surrogate(t)), min_size=
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(docs=DOCS, surrogate=st.booleans())
-@example(docs=["0\x85", "a\u2028b\u2029"], surrogate=False)  # line breaks to str.splitlines: one record, one line
+@example(
+    docs=["0\x85", "a\u2028b\u2029"], surrogate=False
+)  # line breaks to str.splitlines: one record, one line
 def test_predict_on_generated_jsonl_never_crashes_and_is_batch_invariant(
     smoke_export, tmp_path_factory, docs, surrogate
 ):
