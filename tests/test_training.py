@@ -94,7 +94,7 @@ def test_hub_layout_backbone_trains_through_the_real_loading_path(tmp_path):
 def test_unavailable_backbone_falls_back_within_seconds_and_says_so(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     cfg = load_config("configs/arabert.yaml", [
-        "model.name_or_path=aubmindlab/no-such-model-for-tests", "model.max_length=64", "model.stride=16",
+        "model.name_or_path=aubmindlab/no-such-model-for-tests", "backbone.max_length=64", "backbone.stride=16",
         "backbone.vocab_size=400", "backbone.hidden_size=32", "backbone.num_hidden_layers=1",
         "backbone.num_attention_heads=2", "backbone.intermediate_size=64", "backbone.num_train_epochs=1",
         "data.train_fraction=0.1", "data.max_eval_docs=2", "training.progress=false",
@@ -106,7 +106,16 @@ def test_unavailable_backbone_falls_back_within_seconds_and_says_so(tmp_path, ca
     assert record["backbone"]["requested"] == "aubmindlab/no-such-model-for-tests"
     assert record["backbone"]["actual"] == "offline" and record["backbone"]["fallback"] is True
     assert json.loads((result.run_dir / "model" / "siyasa.json").read_text())["backbone"]["fallback"] is True
-    assert capsys.readouterr().err.count("OFFLINE FALLBACK") == 2  # banner at the start and at the end
+    err = capsys.readouterr().err
+    assert err.count("OFFLINE FALLBACK") == 2  # banner at the start and at the end
+    # the offline recipe replaced AraBERT's settings, and the record and the log say so
+    assert record["recipe"]["training.learning_rate"] == [5e-05, 0.001]
+    assert record["recipe"]["model.max_length"] == [256, 64] and record["recipe"][
+        "training.warmup_ratio"
+    ] == [0.1, 0.06]
+    assert record["effective_training"]["learning_rate"] == 0.001
+    assert json.loads((result.run_dir / "model" / "siyasa.json").read_text())["max_length"] == 64
+    assert "offline recipe" in err and "model.max_length 256 -> 64" in err
     assert time.perf_counter() - start < 120
 
 

@@ -64,9 +64,12 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
             banner(backbone, "start")
         # Only now, with every input checked, does the run folder appear: a run that fails on its
         # inputs leaves nothing behind. A folder is a finished run once run.json is written (last).
-        run_dir = Path(resume) if resume else make_run_dir(cfg)
+        run_dir = Path(resume) if resume else make_run_dir(cfg)  # saves the config as given
+        cfg, recipe = effective_config(cfg, backbone)
+        if recipe and is_main:
+            print("offline recipe (backbone.* in the config): "
+                  + ", ".join(f"{k} {a} -> {b}" for k, (a, b) in recipe.items()), file=sys.stderr, flush=True)  # fmt: skip
         tokenizer, model = build_model(cfg, backbone, labels, [ex.tokens for ex in train_ex], run_dir)
-        cfg = effective_config(cfg, backbone)
 
     # 3. Features: windows of subwords with first-subword labels (cached by content hash).
     with timer("features"):
@@ -106,7 +109,7 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
             write_report(run_dir / "eval", name, examples, tags, result.metrics[name], cfg.data.label_scheme,
                          trainer.state.log_history)  # fmt: skip
 
-    record_run(run_dir, cfg, backbone, files, result.metrics, timer, trainer)
+    record_run(run_dir, cfg, backbone, files, result.metrics, timer, trainer, recipe)
     print(f"\n{metrics_table(result.metrics)}\n")
     if backbone.fallback:
         banner(backbone, "end")
@@ -177,19 +180,32 @@ def banner(backbone: Backbone, when: str) -> None:
     print(f"\n{line}\n{msg}\n{line}\n", file=sys.stderr, flush=True)
 
 
-def effective_config(cfg: Config, backbone: Backbone) -> Config:
-    """The offline backbone trains from random weights: apply its own learning rate, epochs, patience."""
+OFFLINE_RECIPE = {  # backbone.<key> -> the section it replaces on the offline backbone
+    "learning_rate": "training", "num_train_epochs": "training", "early_stopping_patience": "training",
+    "warmup_ratio": "training", "max_length": "model", "stride": "model",
+}  # fmt: skip
+
+
+def effective_config(cfg: Config, backbone: Backbone) -> tuple[Config, dict]:
+    """The offline backbone trains from random weights: apply its recipe (backbone.*, see config.py).
+    Returns the config to train with and what changed: {"training.learning_rate": [5e-05, 0.001], ...}."""
     if backbone.actual != OFFLINE:
-        return cfg
-    b = cfg.backbone
-    updates = {"learning_rate": b.learning_rate, "num_train_epochs": b.num_train_epochs,
-               "early_stopping_patience": b.early_stopping_patience}  # fmt: skip
-    training = replace(cfg.training, **{k: v for k, v in updates.items() if v is not None})
-    return replace(cfg, training=training)
+        return cfg, {}
+    changed: dict[str, list] = {}
+    sections = {"training": {}, "model": {}}
+    for key, section in OFFLINE_RECIPE.items():
+        value = getattr(cfg.backbone, key)
+        old = getattr(getattr(cfg, section), key)
+        if value is not None and value != old:
+            sections[section][key] = value
+            changed[f"{section}.{key}"] = [old, value]
+    cfg = replace(cfg, training=replace(cfg.training, **sections["training"]),
+                  model=replace(cfg.model, **sections["model"]))  # fmt: skip
+    return cfg, changed
 
 
 def record_run(run_dir: Path, cfg: Config, backbone: Backbone, files: dict, metrics: dict, timer: Phases,
-               trainer) -> RunRecord:  # fmt: skip
+               trainer, recipe: dict | None = None) -> RunRecord:  # fmt: skip
     """Write the run record of a finished run (run.json last) and return it."""
     import torch
 
@@ -203,7 +219,7 @@ def record_run(run_dir: Path, cfg: Config, backbone: Backbone, files: dict, metr
                   "world_size": trainer.args.world_size, "device": str(trainer.args.device)},
         training={"global_step": state.global_step, "epochs": state.epoch, "best_metric": state.best_metric,
                   "best_checkpoint": state.best_model_checkpoint},
-        effective_training=dataclasses.asdict(cfg.training), wall_seconds=timer.seconds,
+        effective_training=dataclasses.asdict(cfg.training), wall_seconds=timer.seconds, recipe=recipe or {},
     )  # fmt: skip
     record.write(run_dir, state.log_history)
     return record
