@@ -130,14 +130,18 @@ def test_malformed_args_are_errors_not_crashes(bad):
 
 
 def test_an_argument_inside_its_own_event_is_rejected():
-    body = "[EVENT/ASSAULT هجوم [ACTOR/ARMED حماس]]"
-    record, errors = parse_document(HEAD + body, "<string>")
-    # the schema forbids the nesting itself; the canonical rule is checked on offsets alone
-    assert errors
+    from siyasa.arguments import check_args
+
+    # the schema forbids the nesting itself, so check_record stops at the spans ...
     record = {"id": "x", "text": "هجوم حماس", "meta": {"topic": "t"},
-              "spans": [{"start": 0, "end": 9, "label": "EVENT", "subtype": "ASSAULT"}],
+              "spans": [{"start": 0, "end": 9, "label": "EVENT", "subtype": "ASSAULT"},
+                        {"start": 5, "end": 9, "label": "ACTOR", "subtype": "ARMED"}],
               "args": [{"event": [0, 9], "role": "SOURCE", "arg": [5, 9]}]}  # fmt: skip
-    assert any("not an ACTOR or ROLE span" in p.message for p in check_record(record))
+    messages = [p.message for p in check_record(record)]
+    assert any("forbidden nesting" in m for m in messages)
+    assert "arguments not checked: fix the spans first" in messages
+    # ... and the argument rule, checked on offsets alone, still names the link
+    assert [m for _, m in check_args(record)] == ["SOURCE 'حماس' lies inside its own event 'هجوم حماس'"]
 
 
 def test_sentences_end_at_stops_and_lines_but_not_abbreviations():
@@ -172,15 +176,16 @@ def _write_doc(root, block):
 
 
 def test_argument_agreement_between_two_passes(tmp_path):
-    from siyasa.agreement import args_agreement, disagreements_args
+    from siyasa.agreement import args_agreement, args_pairs, disagreements_args
 
     _write_doc(
         tmp_path / "p1", "1 طالبت | SOURCE واشنطن | TARGET موسكو\n1 بسحب | SOURCE موسكو\n1 ورفضت\n2 والتقى\n"
     )
     _write_doc(tmp_path / "p2", "1 طالبت | SOURCE واشنطن | TARGET موسكو\n1 بسحب\n1 ورفضت\n2 والتقى\n")
-    r = args_agreement(tmp_path / "p1", tmp_path / "p2")
+    pairs = args_pairs(tmp_path / "p1", tmp_path / "p2")
+    r = args_agreement(pairs)
     assert r["documents"] == 1 and r["classification"]["f1"] == pytest.approx(0.8)
-    (line,) = disagreements_args(tmp_path / "p1", tmp_path / "p2")["t-2020-01-01-01"]
+    (line,) = disagreements_args(pairs)["t-2020-01-01-01"]
     assert line.startswith("pass1 only: SOURCE 'موسكو' of") and "【بسحب】" in line
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from .arguments import score_args
+from .arguments import arg_key, score_args
 from .errors import UserError
 from .markup import HEADER_ORDER, read_document
 from .texts import snippet
@@ -138,23 +138,29 @@ def write_card_section(card: str | Path, result: dict) -> None:
             "agreement`; F1 of exact (event, role, argument) triples:\n\n" + args_agreement_table(r)))  # fmt: skip
 
 
-def args_agreement(pass1: str | Path, pass2: str | Path) -> dict:
-    """Argument agreement between two independent annotations of the same documents with the same
-    (gold) spans: pass 1 is scored as the reference, so F1 is symmetric and precision/recall say
-    which pass links more."""
+def args_pairs(pass1: str | Path, pass2: str | Path) -> list[tuple[str, dict, dict]]:
+    """(id, pass-1 record, pass-2 record) of the documents annotated for arguments in both passes,
+    which must share text and spans (the gold spans are given to both annotators)."""
     a, b = _load(Path(pass1)), _load(Path(pass2))
     common = sorted(i for i in set(a) & set(b) if "args" in a[i] and "args" in b[i])
     if not common:
         raise UserError(f"no document with arguments in both {pass1} and {pass2}")
-    docs = []
     for doc_id in common:
         if a[doc_id]["text"] != b[doc_id]["text"] or a[doc_id]["spans"] != b[doc_id]["spans"]:
             raise UserError(
                 f"{doc_id}: the passes differ in text or spans; argument agreement needs the same gold spans"
             )
-        subtypes = {(s["start"], s["end"]): s["subtype"] for s in a[doc_id]["spans"] if s["label"] == "EVENT"}
-        docs.append((a[doc_id]["args"], b[doc_id]["args"], subtypes))
-    return {"documents": len(common), "events": sum(len(d[2]) for d in docs), **score_args(docs)}
+    return [(doc_id, a[doc_id], b[doc_id]) for doc_id in common]
+
+
+def args_agreement(pairs: list[tuple[str, dict, dict]]) -> dict:
+    """Argument agreement over `args_pairs`: pass 1 is scored as the reference, so F1 is symmetric
+    and precision/recall say which pass links more."""
+    docs = []
+    for _, a, b in pairs:
+        subtypes = {(s["start"], s["end"]): s["subtype"] for s in a["spans"] if s["label"] == "EVENT"}
+        docs.append((a["args"], b["args"], subtypes))
+    return {"documents": len(pairs), "events": sum(len(d[2]) for d in docs), **score_args(docs)}
 
 
 def args_agreement_table(result: dict) -> str:
@@ -168,14 +174,12 @@ def args_agreement_table(result: dict) -> str:
     return "\n".join(rows)
 
 
-def disagreements_args(pass1: str | Path, pass2: str | Path, context: int = 35) -> dict[str, list[str]]:
-    """Per document, every argument found by only one pass, with the event in context."""
-    a, b = _load(Path(pass1)), _load(Path(pass2))
+def disagreements_args(pairs: list[tuple[str, dict, dict]], context: int = 35) -> dict[str, list[str]]:
+    """Per document of `args_pairs`, every argument found by only one pass, with the event in context."""
     out: dict[str, list[str]] = {}
-    for doc_id in sorted(i for i in set(a) & set(b) if "args" in a[i] and "args" in b[i]):
-        text = a[doc_id]["text"]
-        ka = {(tuple(x["event"]), x["role"], tuple(x["arg"])) for x in a[doc_id]["args"]}
-        kb = {(tuple(x["event"]), x["role"], tuple(x["arg"])) for x in b[doc_id]["args"]}
+    for doc_id, a, b in pairs:
+        text = a["text"]
+        ka, kb = set(map(arg_key, a["args"])), set(map(arg_key, b["args"]))
         lines = [f"{who}: {role} {text[arg[0]:arg[1]]!r} of {snippet(text, ev[0], ev[1], context)}"
                  for who, only in (("pass1 only", ka - kb), ("pass2 only", kb - ka))
                  for ev, role, arg in sorted(only)]  # fmt: skip

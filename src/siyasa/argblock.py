@@ -46,12 +46,7 @@ def parse_block(
     Returns (args as canonical dicts, errors as (line, col, message))."""
     errors: list[tuple[int, int, str]] = []
     events = sorted((s for s in spans if s["label"] == "EVENT"), key=lambda s: (s["start"], s["end"]))
-    by_surface: dict[str, list[tuple[int, int]]] = {}
-    starts: dict[int, list[tuple[int, int]]] = {}
-    for s in spans:
-        if s["label"] in ("ACTOR", "ROLE"):
-            by_surface.setdefault(text[s["start"] : s["end"]], []).append((s["start"], s["end"]))
-            starts.setdefault(s["start"], []).append((s["start"], s["end"]))
+    by_surface = _mentions(text, spans)
     para = paragraphs_of(text)
     sentences = Sentences(text)
     args: set[Arg] = set()
@@ -86,9 +81,7 @@ def parse_block(
                 errors.append((n, col, f"{part.strip()!r}: write 'SOURCE name' or 'TARGET name + name'"))
                 continue
             for name in names.split(" + "):
-                span, problem = _resolve(
-                    name.strip(), (ev["start"], ev["end"]), by_surface, starts, sentences
-                )
+                span, problem = _resolve(name.strip(), (ev["start"], ev["end"]), by_surface, sentences)
                 if problem:
                     errors.append((n, col, f"{role} of {ev_text!r}: {problem}"))
                 elif Arg((ev["start"], ev["end"]), _other(role), span) in args:
@@ -109,14 +102,21 @@ def _other(role: str) -> str:
     return "TARGET" if role == "SOURCE" else "SOURCE"
 
 
-def _resolve(name: str, event: tuple[int, int], by_surface, starts, sentences: Sentences):
+def _mentions(text: str, spans: list[dict]) -> dict[str, list[tuple[int, int]]]:
+    """Offsets of the ACTOR and ROLE spans (the possible arguments), by their surface."""
+    by_surface: dict[str, list[tuple[int, int]]] = {}
+    for s in spans:
+        if s["label"] in ("ACTOR", "ROLE"):
+            by_surface.setdefault(text[s["start"] : s["end"]], []).append((s["start"], s["end"]))
+    return by_surface
+
+
+def _resolve(name: str, event: tuple[int, int], by_surface, sentences: Sentences):
     at = _AT_RE.match(name)
     if at:
-        start = int(at.group(2))
-        found = [c for c in starts.get(start, []) if c[1] - c[0] == len(at.group(1))]
-        return (
-            (found[0], None) if found else (None, f"no ACTOR or ROLE span {at.group(1)!r} starts at {start}")
-        )
+        surface, start = at.group(1), int(at.group(2))
+        found = [c for c in by_surface.get(surface, []) if c[0] == start]
+        return (found[0], None) if found else (None, f"no ACTOR or ROLE span {surface!r} starts at {start}")
     candidates = by_surface.get(name)
     if not candidates:
         return None, f"no ACTOR or ROLE span reads {name!r} (copy the span's words exactly)"
@@ -136,10 +136,7 @@ def format_block(text: str, spans: list[dict], args: list[dict] | None) -> str:
     by_event: dict[tuple[int, int], dict[str, list[tuple[int, int]]]] = {}
     for a in args or []:
         by_event.setdefault(tuple(a["event"]), {}).setdefault(a["role"], []).append(tuple(a["arg"]))
-    by_surface: dict[str, list[tuple[int, int]]] = {}
-    for s in spans:
-        if s["label"] in ("ACTOR", "ROLE"):
-            by_surface.setdefault(text[s["start"] : s["end"]], []).append((s["start"], s["end"]))
+    by_surface = _mentions(text, spans)
     para, sentences = paragraphs_of(text), Sentences(text)
     out = [BLOCK_HEADER]
     for ev in sorted((s for s in spans if s["label"] == "EVENT"), key=lambda s: (s["start"], s["end"])):

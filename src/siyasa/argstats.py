@@ -98,10 +98,10 @@ def argument_candidates(records: list[dict], min_support: int = 4) -> dict[str, 
         sentences = Sentences(text)
 
         pers = {s["start"]: s for s in r["spans"] if s["label"] == "ACTOR" and s["subtype"] == "PER"}
+        labels = {(s["start"], s["end"]): s["label"] for s in r["spans"]}
         for a in r["args"]:
             ev, arg = tuple(a["event"]), tuple(a["arg"])
-            arg_span = next(s for s in r["spans"] if (s["start"], s["end"]) == arg)
-            if arg_span["label"] == "ROLE":
+            if labels[arg] == "ROLE":
                 name = next((pers[arg[1] + k] for k in range(3) if arg[1] + k in pers
                              and text[arg[1] : arg[1] + k] in _BETWEEN_ROLE_AND_NAME), None)  # fmt: skip
                 if name:

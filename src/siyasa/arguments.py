@@ -62,6 +62,11 @@ class Arg:
         return cls(tuple(d["event"]), d["role"], tuple(d["arg"]))  # type: ignore[arg-type]
 
 
+def arg_key(item: dict) -> tuple[tuple[int, int], str, tuple[int, int]]:
+    """(event offsets, role, argument offsets): what two annotations or a prediction are compared on."""
+    return tuple(item["event"]), item["role"], tuple(item["arg"])
+
+
 def _pair_problem(v: object, key: str) -> str | None:
     if (
         not isinstance(v, list)
@@ -161,8 +166,7 @@ def score_args(docs: list[tuple[list[dict], list[dict], dict[tuple[int, int], st
     cls_g, cls_p, cls_ok = Counter(), Counter(), Counter()
     n_id_ok = n_id_g = n_id_p = 0
     for gold, pred, subtypes in docs:
-        g = {(tuple(a["event"]), a["role"], tuple(a["arg"])) for a in gold}
-        p = {(tuple(a["event"]), a["role"], tuple(a["arg"])) for a in pred}
+        g, p = set(map(arg_key, gold)), set(map(arg_key, pred))
         for keyset, counter in ((g, cls_g), (p, cls_p), (g & p, cls_ok)):
             for ev, role, _ in keyset:
                 counter["all"] += 1

@@ -179,10 +179,11 @@ def _data_agreement(args: argparse.Namespace) -> int:
     print(ag.agreement_table(result))
     found = {"spans": ag.disagreements(args.pass1, args.pass2)}
     if Path(args.args_pass1).is_dir() and Path(args.args_pass2).is_dir():
-        result["arguments"] = ag.args_agreement(args.args_pass1, args.args_pass2)
+        pairs = ag.args_pairs(args.args_pass1, args.args_pass2)  # read once, for both
+        result["arguments"] = ag.args_agreement(pairs)
         print(f"\narguments: {result['arguments']['documents']} documents, gold spans given\n")
         print(ag.args_agreement_table(result["arguments"]))
-        found["arguments"] = ag.disagreements_args(args.args_pass1, args.args_pass2)
+        found["arguments"] = ag.disagreements_args(pairs)
     if args.output:
         write_text(args.output, json.dumps(result, indent=2) + "\n")
     if args.disagreements:

@@ -52,10 +52,12 @@ class Gazetteer:
                 seq = tuple(normalize_word(w.text) for w in tokenize(r["text"][s["start"] : s["end"]]))
                 if seq:
                     counts[seq][s["label"]] += 1
-        for seq, c in counts.items():
+        self._index({seq: max(c, key=c.get) for seq, c in counts.items()})
+
+    def _index(self, label: dict[tuple[str, ...], str]) -> None:
+        self.label = label
+        for seq in label:
             self.by_first[seq[0]].add(seq)
-            self.label[seq] = max(c, key=c.get)
-        self.max_len = max((len(s) for s in self.label), default=1)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -65,10 +67,7 @@ class Gazetteer:
     @classmethod
     def from_json(cls, text: str) -> Gazetteer:
         gaz = cls([])
-        for seq, label in json.loads(text):
-            gaz.by_first[seq[0]].add(tuple(seq))
-            gaz.label[tuple(seq)] = label
-        gaz.max_len = max((len(s) for s in gaz.label), default=1)
+        gaz._index({tuple(seq): label for seq, label in json.loads(text)})
         return gaz
 
     def tags(self, words: list[str]) -> list[str]:

@@ -22,6 +22,7 @@ from pathlib import Path
 import regex
 
 from .argblock import BLOCK_HEADER, format_block, parse_block
+from .arguments import check_args
 from .schema import Span
 from .validation import check_record
 
@@ -158,9 +159,9 @@ def parse_document(source: str, path: str = "<string>") -> tuple[dict | None, li
             err(ln, cl, msg)
         if not block_errors:
             record["args"] = args
-            for problem in check_record(record):
-                ln, cl = origin[min(problem.offset, len(origin) - 1)] if origin else (block + 1, 1)
-                err(ln, cl, problem.message)
+            for offset, message in check_args(record):  # the spans passed above: only the argument rules
+                ln, cl = origin[min(offset, len(origin) - 1)] if origin else (block + 1, 1)
+                err(ln, cl, message)
     errors.sort(key=lambda e: (e.line, e.col))
     return (None, errors) if errors else (record, [])
 
