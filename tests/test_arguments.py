@@ -203,7 +203,7 @@ def test_exports_carry_arguments_in_word_indices(tmp_path):
     assert build(raw, tmp_path / "p").errors == []
     import json
 
-    export_splits(tmp_path / "p", tmp_path / "hf", fmt="hf-json")
+    export_splits(tmp_path / "hf", tmp_path / "p", fmt="hf-json")
     rows = [
         json.loads(x)
         for s in ("train", "dev", "test")
@@ -215,7 +215,7 @@ def test_exports_carry_arguments_in_word_indices(tmp_path):
     toks = by_id["t-2020-01-01-01"]["tokens"]
     assert sorted((toks[a["event"][0]], a["role"], toks[a["arg"][0]]) for a in args) == [
         ("طالبت", "SOURCE", "واشنطن"), ("طالبت", "TARGET", "موسكو")]  # fmt: skip
-    export_splits(tmp_path / "p", tmp_path / "conll", fmt="conll")
+    export_splits(tmp_path / "conll", tmp_path / "p", fmt="conll")
     tsv = "".join((tmp_path / "conll" / f"{s}.args.tsv").read_text() for s in ("train", "dev", "test"))
     assert "\t0:1\tSOURCE\t1:2\tطالبت\tواشنطن" in tsv and tsv.count("t-2020-01-01-01") == 2
 

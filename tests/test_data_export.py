@@ -4,7 +4,7 @@ from siyasa.data import export_splits, load_splits
 
 
 def test_conll_export_reads_back_to_the_same_words_and_tags(tmp_path):
-    export_splits("data/processed", tmp_path, "conll")
+    export_splits(tmp_path, "data/processed", "conll")
     ds = load_splits()
     for split in ("train", "dev", "test"):
         blocks = (tmp_path / f"{split}.conll").read_text(encoding="utf-8").split("\n\n")
@@ -15,7 +15,7 @@ def test_conll_export_reads_back_to_the_same_words_and_tags(tmp_path):
 
 
 def test_hf_json_export_has_tokens_ner_tags_and_labels(tmp_path):
-    export_splits("data/processed", tmp_path, "hf-json", scheme="fine")
+    export_splits(tmp_path, "data/processed", "hf-json", scheme="fine")
     labels = json.loads((tmp_path / "labels.json").read_text())
     assert labels[0] == "O" and "B-EVENT.CONSULT" in labels
     rows = [json.loads(line) for line in (tmp_path / "dev.json").read_text(encoding="utf-8").splitlines()]

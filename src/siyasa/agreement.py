@@ -16,6 +16,48 @@ from .errors import UserError
 from .markup import HEADER_ORDER, read_document
 from .texts import snippet
 
+PASS1, PASS2 = "data/agreement/pass1", "data/agreement/pass2"  # the span study, both passes frozen
+ARGS_PASS1, ARGS_PASS2 = "data/agreement/args/pass1", "data/agreement/args/pass2"  # the argument study
+
+
+def study(pass1: str | Path = PASS1, pass2: str | Path = PASS2, args_pass1: str | Path = ARGS_PASS1,
+          args_pass2: str | Path = ARGS_PASS2) -> tuple[dict, dict[str, dict[str, list[str]]]]:  # fmt: skip
+    """Both agreement studies: the result (spans, and "arguments" when both argument passes exist)
+    and the disagreements found by one pass only, per kind and document."""
+    result = agreement(pass1, pass2)
+    found = {"spans": disagreements(pass1, pass2)}
+    if Path(args_pass1).is_dir() and Path(args_pass2).is_dir():
+        pairs = args_pairs(args_pass1, args_pass2)  # read once, for both
+        result["arguments"] = args_agreement(pairs)
+        found["arguments"] = disagreements_args(pairs)
+    return result, found
+
+
+def disagreements_markdown(found: dict[str, dict[str, list[str]]]) -> str:
+    """The disagreement list for adjudication: one section per kind and document."""
+    return "".join(f"## {kind}: {doc}\n\n" + "".join(f"- {x}\n" for x in lines) + "\n"
+                   for kind, docs in found.items() for doc, lines in docs.items())  # fmt: skip
+
+
+def strip_files(paths: list[str | Path], out: str | Path) -> list[Path]:
+    """Write each authoring file without markup to out/<topic>/<id>.txt (nothing if any is invalid)."""
+    from .fileio import write_text
+
+    records, errors = [], []
+    for f in paths:
+        rec, errs = read_document(f)
+        errors += [str(e) for e in errs]
+        records.append(rec)
+    if errors:
+        raise UserError("invalid authoring files, nothing written:\n" + "\n".join(errors))
+    written = []
+    for rec in records:
+        target = Path(out) / rec["meta"]["topic"] / f"{rec['id']}.txt"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_text(target, strip_markup(rec))
+        written.append(target)
+    return written
+
 
 def strip_markup(record: dict) -> str:
     """The authoring document without any span markup (what a second annotator starts from)."""

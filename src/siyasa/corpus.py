@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import os
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .data import SPLITS
+from .data import PROCESSED_DIR, SPLITS
 from .markup import MarkupError, read_document
+
+RAW_DIR = "data/raw"  # the authoring files, data/raw/<topic>/<id>.txt
 
 
 @dataclass
@@ -78,7 +80,39 @@ def dumps(record: dict) -> str:
     return json.dumps(ordered, ensure_ascii=False, separators=(", ", ": "))
 
 
-def build(raw_dir: str | Path, out_dir: str | Path, seed: int = 13) -> BuildResult:
+@dataclass
+class CheckResult:
+    """What `siyasa data check` found in authoring files: errors, and per file (path, words, spans,
+    arguments or None when the file has no arguments block)."""
+
+    errors: list = field(default_factory=list)
+    files: list[tuple[str, int, int, int | None]] = field(default_factory=list)
+    tags: Counter = field(default_factory=Counter)
+
+    @property
+    def words(self) -> int:
+        return sum(f[1] for f in self.files)
+
+
+def check_documents(paths: list[str | Path]) -> CheckResult:
+    """Compile each authoring file on its own (markup, span and argument rules), without building."""
+    from .words import is_punct, tokenize
+
+    result = CheckResult()
+    for f in paths:
+        rec, errs = read_document(f)
+        result.errors += errs
+        if rec is None:
+            continue
+        words = sum(1 for w in tokenize(rec["text"]) if not is_punct(w.text))
+        result.tags.update(
+            f"{s['label']}.{s['subtype']}" if s["subtype"] else s["label"] for s in rec["spans"]
+        )
+        result.files.append((str(f), words, len(rec["spans"]), len(rec["args"]) if "args" in rec else None))
+    return result
+
+
+def build(raw_dir: str | Path = RAW_DIR, out_dir: str | Path = PROCESSED_DIR, seed: int = 13) -> BuildResult:
     """Compile raw_dir into out_dir/{train,dev,test}.jsonl, or write nothing and return the errors."""
     paths = raw_files(raw_dir)
     if not paths:

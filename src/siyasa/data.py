@@ -49,6 +49,11 @@ class Example:
         return list(zip(self.word_starts, self.word_ends, strict=True))
 
 
+def split_files(processed_dir: str | Path = PROCESSED_DIR) -> list[str]:
+    """The three processed split files, in SPLITS order."""
+    return [str(Path(processed_dir) / f"{s}.jsonl") for s in SPLITS]
+
+
 def record_to_example(record: dict, scheme: Scheme = "coarse") -> Example:
     """One canonical record as a word-level example (tags as strings)."""
     words = tokenize(record["text"])
@@ -111,7 +116,10 @@ def load_splits(processed_dir: str | Path = PROCESSED_DIR, scheme: Scheme = "coa
 
 
 def export_splits(
-    processed_dir: str | Path, out_dir: str | Path, fmt: str = "conll", scheme: Scheme = "coarse"
+    out_dir: str | Path,
+    processed_dir: str | Path = PROCESSED_DIR,
+    fmt: str = "conll",
+    scheme: Scheme = "coarse",
 ) -> list[Path]:
     """Write the splits for other tools: `conll` (word TAB tag per line, a blank line between documents)
     or `hf-json` (JSON lines with `tokens` and integer `ner_tags`, plus `labels.json` with the label list,

@@ -102,24 +102,67 @@ def export_onnx(model_directory: Path, out: Path) -> None:
                           opset_version=OPSET, dynamo=False)  # fmt: skip
 
 
-def quantize(fp32: Path, int8: Path) -> None:
+CALIBRATION_WINDOWS = 128  # windows of the training split that fix the int8 activation ranges
+
+
+def calibration_windows(model_directory: Path, texts: list[str], n: int = CALIBRATION_WINDOWS) -> list[dict]:
+    """`n` windows spread evenly over `texts`, cut exactly as the Tagger cuts them (same tokenizer,
+    normaliser and window settings), as onnxruntime feeds: one unpadded window per feed."""
+    import numpy as np
+
+    from .backends import WordPieceTokenizer
+    from .features import encode
+    from .modeldir import read_settings
+    from .words import tokenize
+
+    settings = read_settings(model_directory)
+    tokenizer = WordPieceTokenizer(model_directory / "tokenizer.json")
+    words = [[w.text for w in tokenize(t)] for t in texts]
+    windows = encode(tokenizer, words, int(settings.get("max_length", 256)), int(settings.get("stride", 64)),
+                     preprocess=bool(settings.get("preprocess", True)))  # fmt: skip
+    if not windows:
+        raise UserError("no calibration windows: the calibration texts are empty")
+    step = max(1, len(windows) // n)
+    feeds = []
+    for w in windows[::step][:n]:
+        ids = np.asarray([w.input_ids], dtype=np.int64)
+        feeds.append({"input_ids": ids, "attention_mask": np.ones_like(ids)})
+    return feeds
+
+
+def quantize(fp32: Path, int8: Path, calibration: list[dict]) -> None:
     """onnxruntime's transformer optimizer (fused attention, embedding and skip LayerNorm, bias-GELU),
-    then dynamic int8 quantisation of the weights, per output channel (activations are quantised per
-    batch at run time)."""
+    then static int8 quantisation: weights per output channel, activations with ranges fixed once from
+    the calibration windows (MinMax). Fixed ranges make a window's answer independent of the other
+    windows in its batch; dynamic quantisation, which measures ranges per batch, does not
+    (docs/benchmarks.md compares the two)."""
     import tempfile
 
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
     from onnxruntime.transformers import optimizer
+
+    class Reader(CalibrationDataReader):
+        def __init__(self, feeds: list[dict]):
+            self.feeds = iter(feeds)
+
+        def get_next(self):
+            return next(self.feeds, None)
 
     config = json.loads((fp32.parent / "config.json").read_text())
     with tempfile.TemporaryDirectory() as tmp:
         fused = Path(tmp) / "fused.onnx"
         optimizer.optimize_model(str(fp32), model_type="bert", num_heads=config["num_attention_heads"],
                                  hidden_size=config["hidden_size"]).save_model_to_file(str(fused))  # fmt: skip
-        # per-channel scales: faster here and closer to fp32 than one scale per tensor (docs/benchmarks.md)
-        quantize_dynamic(str(fused), str(int8), weight_type=QuantType.QInt8, per_channel=True,
-                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})  # fmt: skip
+        quantize_static(str(fused), str(int8), Reader(calibration), quant_format=QuantFormat.QDQ,
+                        op_types_to_quantize=["MatMul"], per_channel=True, activation_type=QuantType.QUInt8,
+                        weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax,
+                        extra_options={"CalibTensorRangeSymmetric": False})  # fmt: skip
 
 
 def model_card(name: str, version: str, settings: dict) -> str:

@@ -8,12 +8,14 @@ from pathlib import Path
 import regex
 
 from .argstats import args_stats_markdown, argument_candidates
-from .data import SPLITS
+from .data import PROCESSED_DIR, SPLITS, split_files
 from .fileio import write_text
 from .preprocess import surface_key
 from .schema import SUBTYPES, TYPES, Span
 from .texts import snippet
 from .words import is_punct, tokenize
+
+CARD = "data/README.md"  # the dataset card, whose marked sections the corpus tools rewrite
 
 # Location prepositions after which a place name is not a GPE actor (schema, GPE rule).
 LOCATION_PREPS = {
@@ -224,7 +226,16 @@ def replace_section(card: str | Path, name: str, body: str) -> None:
     write_text(path, f"{head}{begin}\n{body}\n{end}{tail}")
 
 
-def write_stats(processed: str | Path, card: str | Path) -> str:
+def write_review(out: str | Path, processed: str | Path = PROCESSED_DIR) -> tuple[int, int]:
+    """Write the review candidates of the processed splits as markdown; (places, documents)."""
+    lines = []
+    for doc_id, notes in sorted(review_candidates(split_files(processed)).items()):
+        lines += [f"## {doc_id}", *[f"- {n}" for n in notes]]
+    write_text(out, "\n".join(lines) + "\n")
+    return sum(x.startswith("- ") for x in lines), sum(x.startswith("## ") for x in lines)
+
+
+def write_stats(processed: str | Path = PROCESSED_DIR, card: str | Path = CARD) -> str:
     """Replace the statistics section of the dataset card (between markers) and return it."""
     section = stats_markdown(processed)
     replace_section(card, "data-stats", section)
