@@ -76,6 +76,16 @@ def test_int8_and_fp32_onnx_agree_with_torch(smoke_export):
         for d in Tagger.load(smoke_export, backend="onnx", onnx_file="model.onnx").pipe(texts)
     ]
     assert fp32 == ref
+    int8_tagger = Tagger.load(smoke_export, backend="onnx", onnx_file="model.int8.onnx")
+    assert int8_tagger.backend.path == smoke_export / "model.int8.onnx"
+    ops = {n.op_type for n in __import__("onnx").load(int8_tagger.backend.path).graph.node}
+    assert "QuantizeLinear" in ops  # the file loaded is the quantised one
+    assert not int8_tagger.backend.per_window  # static int8: batched like fp32
+    int8 = [[(s.start, s.end, s.label) for s in d.spans] for d in int8_tagger.pipe(texts)]
+    both = sum(len(set(a) & set(b)) for a, b in zip(int8, ref, strict=True))
+    total = sum(len(a) + len(b) for a, b in zip(int8, ref, strict=True))
+    print(f"int8 span agreement with torch: {2 * both / total:.4f}")
+    assert total and 2 * both / total >= 0.95
 
 
 def test_onnx_backend_never_imports_torch_or_transformers(smoke_export):

@@ -106,13 +106,6 @@ def server(live):
     return live[0]
 
 
-@pytest.fixture(scope="module")
-def fp32_server(smoke_export):
-    """The fp32 export: batched and single calls agree to rounding, so scores can be compared too."""
-    with cli_server(smoke_export, "--onnx-file", "model.onnx") as (base, _):
-        yield base
-
-
 @contextmanager
 def in_process(app, **limits):
     """`app` served by siyasa.serve.build_server in a thread of this process: yields (base URL, Server)."""
@@ -190,8 +183,7 @@ def test_fifty_concurrent_requests_equal_the_in_process_tagger(server, smoke_exp
     with ThreadPoolExecutor(max_workers=16) as pool:
         answers = list(pool.map(lambda t: call(server + "/v1/tag", {"text": t}), texts))
     tagger = Tagger.load(smoke_export, backend="onnx")
-    # one text per call, as the server runs them: int8 dynamic quantisation scales activations per
-    # batch, so batched and single calls of the int8 model may differ in the last digits
+    # one text per call, as the server runs them
     expected = [tagger(t).to_dict() for t in texts]
     assert all(status == 200 for status, _ in answers)
     for (_, body), exp in zip(answers, expected, strict=True):
@@ -408,22 +400,22 @@ def _post(base: str, payload: dict, ascii_only: bool) -> tuple[int, dict]:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts=TEXTS, ascii_only=st.booleans())
-def test_generated_unicode_never_500_offsets_exact_and_batch_invariant(fp32_server, texts, ascii_only):
-    status, batch = _post(fp32_server, {"texts": texts}, ascii_only)
+def test_generated_unicode_never_500_offsets_exact_and_batch_invariant(server, texts, ascii_only):
+    status, batch = _post(server, {"texts": texts}, ascii_only)
     bad = [i for i, t in enumerate(texts) if any("\ud800" <= c <= "\udfff" for c in t)]
     if bad:
         assert status == 422 and batch["detail"].startswith(f"texts[{bad[0]}] contains a lone surrogate")
-        assert _post(fp32_server, {"text": texts[bad[0]]}, ascii_only)[0] == 422
+        assert _post(server, {"text": texts[bad[0]]}, ascii_only)[0] == 422
         return
     assert status == 200 and len(batch["records"]) == len(texts)
     event("spans found" if any(r["spans"] for r in batch["records"]) else "no spans")
     for text, record in zip(texts, batch["records"], strict=True):
         _check_record(record, text)
-        status, single = _post(fp32_server, {"text": text}, ascii_only)
+        status, single = _post(server, {"text": text}, ascii_only)
         assert status == 200
         _check_record(single["records"][0], text)
         assert _span_keys(single["records"][0]) == _span_keys(record)
-        # scores only on the fp32 export (the int8 one scales activations per batch)
+        # the default int8 export: static quantisation, so batched and single calls agree in scores too
         scores = zip(single["records"][0]["spans"], record["spans"], strict=True)
         assert all(abs(a["score"] - b["score"]) < 1e-4 for a, b in scores)
 
@@ -443,8 +435,8 @@ SHAPE = st.one_of(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(payload=SHAPE, garbage=st.one_of(st.none(), st.binary(max_size=40)))
-def test_generated_shapes_and_bytes_get_json_answers_never_500(fp32_server, payload, garbage):
+def test_generated_shapes_and_bytes_get_json_answers_never_500(server, payload, garbage):
     raw = garbage if garbage is not None else json.dumps(payload).encode()
-    status, body = call(fp32_server + "/v1/tag", raw=raw)
+    status, body = call(server + "/v1/tag", raw=raw)
     assert status in (200, 400, 413, 422), (status, body)
     assert ("records" in body) if status == 200 else ("detail" in body)

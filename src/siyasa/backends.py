@@ -84,6 +84,7 @@ class OnnxBackend:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:
             opts.intra_op_num_threads = threads
+        self.path = Path(path)  # the file this session runs
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
         # Dynamic int8 quantisation computes activation scales over the whole input tensor, so a
@@ -133,7 +134,7 @@ class CrfBackend:
 
 
 def quantization(settings: dict, onnx_file: str) -> str | None:
-    """How an ONNX file of the export is quantised ("dynamic", or None for float): from siyasa.json,
+    """How an ONNX file of the export is quantised ("static", "dynamic", or None for float): from siyasa.json,
     which `siyasa export` fills; exports older than that key only ever wrote dynamic int8 files."""
     recorded = settings.get("quantization")
     if isinstance(recorded, dict):

@@ -107,6 +107,7 @@ def _export(args: argparse.Namespace) -> int:
         version=args.version,
         onnx=not args.no_onnx,
         force=args.force,
+        calibration=args.calibration,
     )
     print(f"exported {path}")
     return 0
@@ -284,6 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--version", default=None, help="default: the siyasa package version")
     x.add_argument("--no-onnx", action="store_true", help="skip model.onnx and model.int8.onnx")
     x.add_argument("--force", action="store_true", help="replace an existing export")
+    x.add_argument(
+        "--calibration",
+        default=None,
+        help="canonical JSONL whose texts calibrate int8 (default: the run's train split)",
+    )
     x.set_defaults(func=_export)
 
     pr = sub.add_parser("predict", help="tag text with a run, export or installed model package")

@@ -3,7 +3,7 @@
     model.safetensors, config.json (id2label), tokenizer files   -- loadable by transformers
     siyasa.json    labels, preprocessing, windows, backbone, data hashes, metrics
     README.md      a Hugging Face model card (YAML metadata with model-index)
-    model.onnx, model.int8.onnx   fp32 and dynamically quantised int8 (unless onnx=False)
+    model.onnx, model.int8.onnx   fp32 and statically quantised int8, calibrated on training windows
     manifest.json  sha256 of every file, verified by Tagger.load
 
 Everything is written into a temporary directory that is renamed into place at the end, so an
@@ -37,12 +37,16 @@ OPSET = 17
 
 
 def export(run: str | Path, out_root: str | Path = "exports", name: str | None = None, version: str | None = None,
-           onnx: bool = True, force: bool = False) -> Path:  # fmt: skip
-    """Export a run (or model directory) to <out_root>/<name>-<version>/ and return that path."""
+           onnx: bool = True, force: bool = False, calibration: str | Path | None = None) -> Path:  # fmt: skip
+    """Export a run (or model directory) to <out_root>/<name>-<version>/ and return that path.
+
+    `calibration` is a canonical JSONL file whose texts fix the int8 activation ranges; by default the
+    training split recorded in the run's run.json."""
     check_output_dir(out_root)
     src = model_dir(run)
     run_dir = run_dir_of(src)
     record = read_run_record(run_dir) if run_dir else None
+    calibration_texts = _calibration_texts(calibration, record) if onnx else []
     name = name or f"siyasa-{record.config if record else 'model'}"
     version = version or __version__
     final = Path(out_root) / f"{name}-{version}"
@@ -69,13 +73,13 @@ def export(run: str | Path, out_root: str | Path = "exports", name: str | None =
             "git": record.git if record else {},
             "backbone": record.backbone if record else settings.get("backbone", {}),
         })  # fmt: skip
-        if onnx:  # how the Tagger must run each ONNX file (dynamic int8: one window per call)
-            settings["quantization"] = {"model.onnx": None, "model.int8.onnx": "dynamic"}
+        if onnx:  # how each ONNX file is quantised (the Tagger runs a "dynamic" file one window per call)
+            settings["quantization"] = {"model.onnx": None, "model.int8.onnx": "static"}
         (tmp / SETTINGS_FILE).write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
         (tmp / "README.md").write_text(model_card(name, version, settings), encoding="utf-8")
         if onnx:
             export_onnx(tmp, tmp / "model.onnx")
-            quantize(tmp / "model.onnx", tmp / "model.int8.onnx")
+            quantize(tmp / "model.onnx", tmp / "model.int8.onnx", calibration_windows(tmp, calibration_texts))
         write_manifest(tmp)
         if final.exists():
             shutil.rmtree(final)
@@ -84,6 +88,27 @@ def export(run: str | Path, out_root: str | Path = "exports", name: str | None =
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final
+
+
+def _calibration_texts(calibration: str | Path | None, record) -> list[str]:
+    """The texts of the calibration file: the given one, else the run's recorded training split."""
+    from .data import read_records
+
+    if calibration is None:
+        recorded = (record.data.get("train") or {}).get("path") if record else None
+        if not recorded or not Path(recorded).is_file():
+            where = (
+                f"the run records {recorded!r}, which is not a file"
+                if recorded
+                else "no training split is recorded"
+            )
+            raise UserError(f"int8 calibration needs texts and {where}: pass --calibration <canonical JSONL> "
+                            "(for example data/processed/train.jsonl), or --no-onnx")  # fmt: skip
+        calibration = recorded
+    texts = [r["text"] for r in read_records(calibration)]
+    if not texts:
+        raise UserError(f"{calibration}: no records to calibrate the int8 model on")
+    return texts
 
 
 def export_onnx(model_directory: Path, out: Path) -> None:
@@ -138,6 +163,7 @@ def quantize(fp32: Path, int8: Path, calibration: list[dict]) -> None:
     (docs/benchmarks.md compares the two)."""
     import tempfile
 
+    import onnx
     from onnxruntime.quantization import (
         CalibrationDataReader,
         CalibrationMethod,
@@ -145,6 +171,7 @@ def quantize(fp32: Path, int8: Path, calibration: list[dict]) -> None:
         QuantType,
         quantize_static,
     )
+    from onnxruntime.tools.symbolic_shape_infer import SymbolicShapeInference
     from onnxruntime.transformers import optimizer
 
     class Reader(CalibrationDataReader):
@@ -157,12 +184,15 @@ def quantize(fp32: Path, int8: Path, calibration: list[dict]) -> None:
     config = json.loads((fp32.parent / "config.json").read_text())
     with tempfile.TemporaryDirectory() as tmp:
         fused = Path(tmp) / "fused.onnx"
-        optimizer.optimize_model(str(fp32), model_type="bert", num_heads=config["num_attention_heads"],
-                                 hidden_size=config["hidden_size"]).save_model_to_file(str(fused))  # fmt: skip
+        model = optimizer.optimize_model(str(fp32), model_type="bert", num_heads=config["num_attention_heads"],
+                                         hidden_size=config["hidden_size"]).model  # fmt: skip
+        # The quantiser needs every activation's type; onnx's own shape inference does not know the fused
+        # contrib ops (Attention, SkipLayerNormalization) and would leave those activations in float.
+        onnx.save(SymbolicShapeInference.infer_shapes(model, auto_merge=True), str(fused))
         quantize_static(str(fused), str(int8), Reader(calibration), quant_format=QuantFormat.QDQ,
                         op_types_to_quantize=["MatMul"], per_channel=True, activation_type=QuantType.QUInt8,
                         weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax,
-                        extra_options={"CalibTensorRangeSymmetric": False})  # fmt: skip
+                        extra_options={"CalibTensorRangeSymmetric": False, "MatMulConstBOnly": True})  # fmt: skip
 
 
 def model_card(name: str, version: str, settings: dict) -> str:
