@@ -148,7 +148,7 @@ def choose_mention(event: tuple[int, int], candidates: list[tuple[int, int]], se
     return max(before) if before else None
 
 
-def _prf(agree: int, n_gold: int, n_pred: int) -> dict:
+def prf(agree: int, n_gold: int, n_pred: int) -> dict:
     p = agree / n_pred if n_pred else 0.0
     r = agree / n_gold if n_gold else 0.0
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
@@ -176,8 +176,8 @@ def score_args(docs: list[tuple[list[dict], list[dict], dict[tuple[int, int], st
         n_id_ok, n_id_g, n_id_p = n_id_ok + len(gi & pi), n_id_g + len(gi), n_id_p + len(pi)
     keys = [k for k in cls_g.keys() | cls_p.keys() if k != "all"]
     return {
-        "classification": _prf(cls_ok["all"], cls_g["all"], cls_p["all"]),
-        "identification": _prf(n_id_ok, n_id_g, n_id_p),
-        "per_role": {k: _prf(cls_ok[k], cls_g[k], cls_p[k]) for k in ROLES if k in keys},
-        "per_event_type": {k: _prf(cls_ok[k], cls_g[k], cls_p[k]) for k in sorted(keys) if k not in ROLES},
+        "classification": prf(cls_ok["all"], cls_g["all"], cls_p["all"]),
+        "identification": prf(n_id_ok, n_id_g, n_id_p),
+        "per_role": {k: prf(cls_ok[k], cls_g[k], cls_p[k]) for k in ROLES if k in keys},
+        "per_event_type": {k: prf(cls_ok[k], cls_g[k], cls_p[k]) for k in sorted(keys) if k not in ROLES},
     }

@@ -8,7 +8,16 @@ from pathlib import Path
 
 from .data import Example, to_examples
 from .fileio import atomic_write, write_text
-from .scoring import error_records, metrics_table, per_type_table, score_records
+from .linking import rule_links
+from .schema import tags_to_spans
+from .scoring import (
+    arguments_table,
+    error_records,
+    metrics_table,
+    per_type_table,
+    score_arguments,
+    score_records,
+)
 
 
 def confusion_png(
@@ -95,6 +104,10 @@ def write_report(out_dir: str | Path, name: str, examples: list[Example], pred_t
              "confusion": str(out / f"{name}.confusion.png"), "errors": str(out / f"{name}.errors.jsonl")}  # fmt: skip
     write_text(paths["metrics"], json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     md = f"# Evaluation: {name}\n\n{metrics_table({name: result})}\n\n{per_type_table(result)}\n"
+    if "arguments" in result:
+        args = result["arguments"]
+        md += (f"\n## Arguments ({args['linker']} linker, {args['documents']} documents, {args['events']} events)\n\n"
+               f"{arguments_table(args)}\n")  # fmt: skip
     write_text(paths["table"], md)
     confusion_png(examples, pred_tags, paths["confusion"], scheme)
     with atomic_write(paths["errors"]) as f:
@@ -124,6 +137,10 @@ def evaluate_model(model: str | Path, data: str | Path, output: str | Path | Non
     train_records = read_records(train_path) if train_path and Path(train_path).exists() else None
     tags = tagger.tag_words([ex.tokens for ex in examples])
     result = score_records(examples, tags, train_records)
+    if any(ex.args is not None for ex in examples):  # arguments: the rule linker (siyasa.linking)
+        predicted = [tags_to_spans(ex.offsets, t) for ex, t in zip(examples, tags, strict=True)]
+        result["arguments"] = score_arguments(examples, predicted, rule_links)
+        result["arguments"]["linker"] = "rule"
     out_json = (
         Path(output) if output else (run_dir or tagger.directory) / "eval" / f"{Path(data).stem}.metrics.json"
     )
@@ -134,5 +151,9 @@ def evaluate_model(model: str | Path, data: str | Path, output: str | Path | Non
         write_text(out_json, Path(paths["metrics"]).read_text())
     print(metrics_table({Path(data).name: result}))
     print("\n" + per_type_table(result))
+    if "arguments" in result:
+        print(
+            f"\narguments ({result['arguments']['linker']} linker):\n" + arguments_table(result["arguments"])
+        )
     print(f"\nwrote {out_json} and {', '.join(v for k, v in paths.items() if k != 'metrics')}")
     return result

@@ -9,6 +9,7 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from .arguments import Arg
 from .data import Example
 from .preprocess import surface_key
 from .report import seen_forms
@@ -112,3 +113,70 @@ def error_records(examples: list[Example], pred_tags: list[list[str]], context: 
                     "context": snippet(text, s.start, s.end, context, ("[[", "]]")),
                 })  # fmt: skip
     return out
+
+
+def event_records(
+    text: str, spans: list[Span], args: list[Arg], typed: bool = True
+) -> set[tuple[str, str, str]]:
+    """Who did what to whom, per document, as a set of (event type, SOURCE surface, TARGET surface):
+    one tuple per source and target pair of each event that has at least one, "-" for a missing side,
+    surfaces compared by `surface_key`. `typed=False` writes every type as EVENT (coarse models)."""
+    sides: dict[tuple[int, int], dict[str, list[str]]] = {}
+    for a in args:
+        sides.setdefault(a.event, {"SOURCE": [], "TARGET": []})[a.role].append(
+            surface_key(text[a.arg[0] : a.arg[1]])
+        )
+    out = set()
+    for s in spans:
+        linked = sides.get((s.start, s.end))
+        if s.label != "EVENT" or not linked:
+            continue
+        kind = (s.subtype or "EVENT") if typed else "EVENT"
+        for src in linked["SOURCE"] or ["-"]:
+            for tgt in linked["TARGET"] or ["-"]:
+                out.add((kind, src, tgt))
+    return out
+
+
+def score_arguments(examples: list[Example], predicted_spans: list[list[Span]] | None, linker) -> dict:
+    """Argument scores of `linker(text, spans) -> list[Arg]` on the examples annotated for arguments:
+    `gold_spans` (the linker given the gold spans) and, with `predicted_spans`, `end_to_end` (given the
+    model's spans; an argument counts only when both its spans were found exactly). Each holds the
+    argument scores of `arguments.score_args` and `records`: P/R/F1 of `event_records`."""
+    from .arguments import prf, score_args
+
+    rows = [(i, ex) for i, ex in enumerate(examples) if ex.args is not None]
+    modes = {"gold_spans": [list(ex.spans) for _, ex in rows]}
+    if predicted_spans is not None:
+        modes["end_to_end"] = [predicted_spans[i] for i, _ in rows]
+    out: dict = {
+        "documents": len(rows),
+        "events": sum(1 for _, ex in rows for s in ex.spans if s.label == "EVENT"),
+    }
+    for mode, span_lists in modes.items():
+        docs, ok, n_gold, n_pred = [], 0, 0, 0
+        typed = mode == "gold_spans" or any(s.subtype for ss in span_lists for s in ss if s.label == "EVENT")
+        for (_, ex), spans in zip(rows, span_lists, strict=True):
+            pred = linker(ex.text, spans)
+            subtypes = {(s.start, s.end): s.subtype for s in ex.spans if s.label == "EVENT"}
+            docs.append(([a.to_dict() for a in ex.args], [a.to_dict() for a in pred], subtypes))
+            gold_rec = event_records(ex.text, list(ex.spans), list(ex.args), typed)
+            pred_rec = event_records(ex.text, spans, pred, typed)
+            ok, n_gold, n_pred = ok + len(gold_rec & pred_rec), n_gold + len(gold_rec), n_pred + len(pred_rec)
+        out[mode] = {**score_args(docs), "records": prf(ok, n_gold, n_pred), "typed_records": typed}
+    return out
+
+
+def arguments_table(result: dict) -> str:
+    """Markdown: argument identification and classification, and event records, per mode."""
+    lines = ["| linker input | identification F1 | classification P | R | F1 | SOURCE F1 | TARGET F1 | records F1 |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for mode in ("gold_spans", "end_to_end"):
+        if mode not in result:
+            continue
+        r = result[mode]
+        c, roles = r["classification"], r["per_role"]
+        lines.append(f"| {mode.replace('_', ' ')} | {r['identification']['f1']:.3f} | {c['precision']:.3f} | "
+                     f"{c['recall']:.3f} | {c['f1']:.3f} | {roles.get('SOURCE', {}).get('f1', 0):.3f} | "
+                     f"{roles.get('TARGET', {}).get('f1', 0):.3f} | {r['records']['f1']:.3f} |")  # fmt: skip
+    return "\n".join(lines)
