@@ -299,7 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=_default(predict, "source"),
         help="text file (a document per line), canonical JSONL, or - for stdin",
     )
-    pr.add_argument("--format", default=_default(predict, "fmt"), choices=["jsonl", "conll", "html", "text"])
+    pr.add_argument(
+        "--format", default=_default(predict, "fmt"), choices=["jsonl", "events", "conll", "html", "text"]
+    )
     pr.add_argument("--output", default=None, help="default: stdout")
     pr.add_argument("--whole", action="store_true", help="the whole input is one document")
     pr.add_argument(

@@ -16,10 +16,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .arguments import Arg
 from .backends import CrfBackend, OnnxBackend, TorchBackend, WordPieceTokenizer, has_module, quantization
 from .decoding import viterbi_iob2
 from .errors import UserError
+from .events import Event, doc_events
 from .features import encode, merge_word_predictions
+from .linking import rule_links
 from .modeldir import CRF_FILE, GAZETTEER_FILE, SETTINGS_FILE, read_settings, resolve, verify_manifest
 from .schema import tags_to_spans
 from .texts import check_texts
@@ -64,14 +67,26 @@ class Doc:
     text: str
     spans: list[TaggedSpan] = field(default_factory=list)
     id: str | None = None
+    args: list[Arg] | None = None  # SOURCE/TARGET links of the EVENT spans (siyasa.linking)
+    meta: dict = field(default_factory=dict)
 
     @property
     def links(self) -> list[Link]:
         return link_roles(self.text, self.spans)
 
+    @property
+    def events(self) -> list[Event]:
+        """Who did what to whom: one record per EVENT span, with its sources and targets."""
+        return doc_events(self)
+
     def to_dict(self) -> dict:
-        """A record of the canonical corpus format (spans also carry `text` and `score`)."""
-        return {"id": self.id, "text": self.text, "spans": [s.to_dict() for s in self.spans], "meta": {}}
+        """A record of the canonical corpus format (spans also carry `text` and `score`), with `args`,
+        so a prediction can be corrected and trained on."""
+        record = {"id": self.id, "text": self.text, "spans": [s.to_dict() for s in self.spans]}
+        if self.args is not None:
+            record["args"] = [a.to_dict() for a in self.args]
+        record["meta"] = self.meta
+        return record
 
 
 def link_roles(text: str, spans: list) -> list[Link]:
@@ -241,7 +256,7 @@ def decode(text: str, words: list, row: list[tuple[str, float]]) -> Doc:
         spans.append(
             TaggedSpan(s.start, s.end, text[s.start : s.end], s.label, s.subtype, round(float(score), 6))
         )
-    return Doc(text, spans)
+    return Doc(text, spans, args=rule_links(text, spans))
 
 
 def _check_files(d: Path, needed: list[str], listed: set[str] | None) -> None:

@@ -76,10 +76,11 @@ def predict(model: str, source: str = "-", fmt: str = "jsonl", output: str | Non
     with tqdm(total=len(inputs), unit="doc", disable=len(inputs) < 200, file=sys.stderr) as bar:
         for i in range(0, len(inputs), chunk):
             part = inputs[i : i + chunk]
-            for (doc_id, _, _), doc in zip(
+            for (doc_id, _, meta), doc in zip(
                 part, tagger.pipe([t for _, t, _ in part], batch_size), strict=True
             ):
                 doc.id = doc_id or f"doc-{len(docs) + 1}"
+                doc.meta = meta
                 docs.append(doc)
             bar.update(len(part))
     text = FORMATS[fmt](docs)

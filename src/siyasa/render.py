@@ -24,6 +24,13 @@ def to_jsonl(docs: list[Doc]) -> str:
     return "".join(json.dumps(d.to_dict(), ensure_ascii=False).translate(_LINE_BREAKS) + "\n" for d in docs)
 
 
+def to_events(docs: list[Doc]) -> str:
+    """One event record per line (siyasa.events.event_rows): the flat table analysts load."""
+    from .events import event_rows
+
+    return "".join(json.dumps(r, ensure_ascii=False).translate(_LINE_BREAKS) + "\n" for r in event_rows(docs))
+
+
 def word_tags(doc: Doc) -> list[tuple[str, str]]:
     """(word, IOB2 tag) for every word of the document, from its spans."""
     import bisect
@@ -60,7 +67,7 @@ def to_html(docs: list[Doc], title: str = "siyasa") -> str:
         for t, c in COLOURS.items()
     )
     body = "\n".join(
-        f"<article><h2>{html.escape(d.id or f'#{i + 1}')}</h2><p>{_marked(d)}</p></article>"
+        f"<article><h2>{html.escape(d.id or f'#{i + 1}')}</h2><p>{_marked(d)}</p>{_events(d)}</article>"
         for i, d in enumerate(docs)
     )
     return f"""<!doctype html>
@@ -76,6 +83,9 @@ h1 {{ font-size: 1.3em; margin: 0 0 .3em; }} h2 {{ font-size: .8em; color: #777;
 mark {{ padding: .12em .3em; border-radius: .35em; cursor: help; }}
 mark sub {{ font-size: .55em; font-family: monospace; direction: ltr; unicode-bidi: isolate; margin-inline-start: .25em; opacity: .75; }}
 .legend {{ position: sticky; top: 0; background: #fff; padding: .4em 0; border-bottom: 1px solid #eee; font-size: .8em; }}
+table.events {{ border-collapse: collapse; font-size: .8em; line-height: 1.6; margin: .3em 0 1em; }}
+table.events td, table.events th {{ padding: .15em .6em; border-bottom: 1px solid #eee; text-align: right; }}
+table.events th {{ color: #777; font-weight: normal; }} .arrow {{ color: #999; }}
 .chip {{ display: inline-block; padding: 0 .6em; margin-inline-end: .5em; border-radius: .35em; font-family: monospace; }}
 {styles}
 </style>
@@ -87,6 +97,31 @@ mark sub {{ font-size: .55em; font-family: monospace; direction: ltr; unicode-bi
 </body>
 </html>
 """
+
+
+def _events(doc: Doc) -> str:
+    """Who did what to whom, one row per event that has a participant: SOURCE ← EVENT ← TARGET, read
+    right to left like the text."""
+    from .events import doc_events
+
+    def party(p) -> str:
+        s = doc.spans[p.span]
+        title = f" ({html.escape(doc.spans[p.title].text)})" if p.title is not None else ""
+        return f'<mark class="{s.label}">{html.escape(s.text)}</mark>{title}'
+
+    rows = []
+    for ev in doc_events(doc):
+        if not ev.sources and not ev.targets:
+            continue
+        t = doc.spans[ev.trigger]
+        kind = html.escape(ev.type or "EVENT") + (f" · {html.escape(ev.quad)}" if ev.quad else "")
+        rows.append(f"<tr><td>{'، '.join(map(party, ev.sources)) or '—'}</td><td class=arrow>←</td>"
+                    f'<td><mark class="EVENT">{html.escape(t.text)}</mark> <sub>{kind}</sub></td><td class=arrow>←</td>'
+                    f"<td>{'، '.join(map(party, ev.targets)) or '—'}</td></tr>")  # fmt: skip
+    if not rows:
+        return ""
+    head = "<tr><th>SOURCE (مَن)</th><th></th><th>EVENT (ماذا)</th><th></th><th>TARGET (بمَن)</th></tr>"
+    return f'<table class="events">{head}{"".join(rows)}</table>'
 
 
 def _marked(doc: Doc) -> str:
@@ -104,4 +139,4 @@ def _marked(doc: Doc) -> str:
     return "".join(out).replace("\n", "<br>\n")
 
 
-FORMATS = {"jsonl": to_jsonl, "conll": to_conll, "text": to_text, "html": to_html}
+FORMATS = {"jsonl": to_jsonl, "events": to_events, "conll": to_conll, "text": to_text, "html": to_html}

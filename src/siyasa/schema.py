@@ -23,6 +23,13 @@ EVENT_SUBTYPES = (
     "PROCESS", "OTHER",
 )  # fmt: skip
 TYPES = ("ACTOR", "ROLE", "EVENT")
+# PLOVER's quad classes (annotation-schema.md); PROCESS and OTHER sit outside them.
+QUAD_CLASS = {
+    **dict.fromkeys(("AGREE", "CONSULT", "SUPPORT", "CONCEDE"), "verbal cooperation"),
+    **dict.fromkeys(("COOPERATE", "AID", "RETREAT"), "material cooperation"),
+    **dict.fromkeys(("REQUEST", "ACCUSE", "REJECT", "THREATEN"), "verbal conflict"),
+    **dict.fromkeys(("PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT"), "material conflict"),
+}
 SUBTYPES: dict[str, tuple[str, ...]] = {"ACTOR": ACTOR_SUBTYPES, "ROLE": (), "EVENT": EVENT_SUBTYPES}
 
 Scheme = Literal["coarse", "fine"]

@@ -1,6 +1,6 @@
 """`siyasa serve`: a small REST service over a Tagger (FastAPI + uvicorn, the `serve` extra).
 
-    POST /v1/tag     {"text": "..."} or {"texts": ["...", ...]}  ->  {"records": [canonical records]}
+    POST /v1/tag     {"text": "..."} or {"texts": ["...", ...]}  ->  {"records": [canonical records + "events"]}
     GET  /healthz    liveness (never waits on tagging)
     GET  /v1/model   labels, version, backbone and metrics of the loaded model
     GET  /docs, /openapi.json
@@ -250,7 +250,13 @@ def create_app(tagger: Tagger, max_body_bytes: int = DEFAULT_MAX_BODY, max_texts
                 "metrics": s.get("metrics", {}), "backend": tagger.backend.name}  # fmt: skip
 
     def tag_records(texts: list[str]) -> list[dict]:
-        return [d.to_dict() for d in tagger.pipe(texts)]
+        from .events import event_rows
+
+        out = []
+        for d in tagger.pipe(texts):  # the canonical record (with args) and its event table
+            out.append({**d.to_dict(), "events": [{k: v for k, v in row.items() if k not in ("id", "date")}
+                                                   for row in event_rows([d])]})  # fmt: skip
+        return out
 
     @app.post("/v1/tag", response_model=TagResponse)
     async def tag(req: TagRequest) -> TagResponse:
