@@ -145,10 +145,10 @@ def build_base(out: Path) -> Path:
     """A BERT-base-sized token classifier with AraBERT v02's shape and a corpus WordPiece vocabulary."""
     if (out / "model.int8.onnx").exists():
         return add_dynamic(out, out.with_name(out.name + "-cmp"))
+    from hublike import make_arabert_like  # scripts/hublike.py, beside this script
     from transformers import AutoTokenizer, BertForTokenClassification
 
     from siyasa.export import calibration_windows, export_onnx, quantize
-    from siyasa.hublike import make_arabert_like
     from siyasa.schema import label_names
 
     texts = [

@@ -69,8 +69,9 @@ def test_interrupted_run_resumes_to_the_same_metrics(smoke_run, tmp_path):
 
 
 def test_hub_layout_backbone_trains_through_the_real_loading_path(tmp_path):
+    from hublike import make_arabert_like  # scripts/hublike.py (pytest pythonpath)
+
     from siyasa.data import read_records
-    from siyasa.hublike import make_arabert_like
 
     texts = [r["text"] for r in read_records("data/processed/train.jsonl")[:10]]
     local = make_arabert_like(tmp_path / "bert-base-arabertv02", texts, vocab_size=500, hidden_size=32,

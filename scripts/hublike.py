@@ -1,5 +1,8 @@
 """Build a directory laid out like the hub's aubmindlab/bert-base-arabertv02, with random weights.
 
+A helper for tests and benchmarks, kept out of the shipped package: tests import it through pytest's
+`pythonpath = ["scripts"]` (pyproject.toml), `scripts/bench_inference.py` from its own folder.
+
 Offline, this exercises the real loading path (a local `model.name_or_path`, `vocab.txt`, a BERT
 `config.json`, safetensors weights) in tests, and gives benchmarks a BERT-base-sized model:
 
@@ -11,8 +14,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .config import BackboneConfig
-from .words import tokenize
+from siyasa.config import BackboneConfig
+from siyasa.words import tokenize
 
 # AraBERT v02 base: BERT-base with a 64k WordPiece vocabulary, cased (do_lower_case false).
 ARABERT_V02 = {
@@ -33,7 +36,7 @@ def make_arabert_like(
     import torch
     from transformers import BertConfig, BertForMaskedLM
 
-    from .backbone import train_wordpiece
+    from siyasa.backbone import train_wordpiece
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
