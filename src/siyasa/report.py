@@ -63,6 +63,39 @@ def unseen_ratio(train: list[dict], test: list[dict], label: str = "ACTOR") -> t
     return sum(f not in seen for f in test_forms), len(test_forms)
 
 
+def tagged_sequences(records: list[dict]) -> dict[tuple[str, ...], Counter]:
+    """Every tagged mention's word sequence (by surface_key) and how often it carries each tag."""
+    out: dict[tuple[str, ...], Counter] = defaultdict(Counter)
+    for r in records:
+        for s, t in mentions(r):
+            seq = tuple(surface_key(w.text) for w in tokenize(t))
+            if seq:
+                out[seq][s.tag] += 1
+    return out
+
+
+def untagged_occurrences(record: dict, sequences: dict[tuple[str, ...], Counter]):
+    """(first word, last word + 1, sequence, its most frequent tag) for each place in `record` where
+    one of `sequences` occurs on words no span covers: the likely misses. A place after a location
+    preposition (في، من...) is skipped for GPE forms: it is rightly untagged."""
+    by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for seq in sequences:
+        by_first[seq[0]].append(seq)
+    words = tokenize(record["text"])
+    keys = [surface_key(w.text) for w in words]
+    covered = {i for s in map(Span.from_dict, record["spans"]) for i, w in enumerate(words)
+               if s.start <= w.start and w.end <= s.end}  # fmt: skip
+    for i, k in enumerate(keys):
+        for seq in by_first.get(k, ()):
+            j = i + len(seq)
+            if tuple(keys[i:j]) != seq or any(x in covered for x in range(i, j)):
+                continue
+            top = sequences[seq].most_common(1)[0][0]
+            if top == "ACTOR.GPE" and i > 0 and keys[i - 1] in LOCATION_PREPS:
+                continue
+            yield words[i], words[j - 1], seq, top
+
+
 def consistency_report(paths: list[str | Path], max_examples: int = 3) -> str:
     """(a) forms with several labels, (b) untagged occurrences of tagged forms, (c) counts per split."""
     by_split = load_records(paths)
@@ -84,31 +117,15 @@ def consistency_report(paths: list[str | Path], max_examples: int = 3) -> str:
         lines.append(f"    {k}: {detail}")
 
     # (b) untagged occurrences of word sequences that are tagged elsewhere
-    forms: dict[str, set[tuple[str, ...]]] = defaultdict(set)  # first word -> tagged word sequences
-    form_tag: dict[tuple[str, ...], str] = {}
-    for r in records:
-        for s, t in mentions(r):
-            seq = tuple(surface_key(w.text) for w in tokenize(t))
-            if seq:
-                forms[seq[0]].add(seq)
-                form_tag.setdefault(seq, s.tag)
+    sequences = tagged_sequences(records)
     misses: Counter = Counter()
     miss_where: dict[tuple[str, ...], str] = {}
+    form_tag: dict[tuple[str, ...], str] = {}
     for r in records:
-        words = tokenize(r["text"])
-        keys = [surface_key(w.text) for w in words]
-        covered = set()
-        for s in map(Span.from_dict, r["spans"]):
-            covered.update(i for i, w in enumerate(words) if s.start <= w.start and w.end <= s.end)
-        for i, k in enumerate(keys):
-            for seq in forms.get(k, ()):
-                j = i + len(seq)
-                if tuple(keys[i:j]) != seq or any(x in covered for x in range(i, j)):
-                    continue
-                if form_tag[seq] == "ACTOR.GPE" and i > 0 and keys[i - 1] in LOCATION_PREPS:
-                    continue  # a place after a location preposition is rightly untagged
-                misses[seq] += 1
-                miss_where.setdefault(seq, r["id"])
+        for _, _, seq, top in untagged_occurrences(r, sequences):
+            misses[seq] += 1
+            miss_where.setdefault(seq, r["id"])
+            form_tag[seq] = top
     lines.append(
         f"(b) {sum(misses.values())} untagged occurrences of {len(misses)} forms tagged elsewhere (likely misses):"
     )
@@ -248,15 +265,10 @@ def review_candidates(paths: list[str | Path], min_support: int = 2) -> dict[str
     - an untagged occurrence of a form tagged at least `min_support` times elsewhere."""
     records = [r for recs in load_records(paths).values() for r in recs]
     tag_counts: dict[str, Counter] = defaultdict(Counter)
-    seq_counts: dict[tuple[str, ...], Counter] = defaultdict(Counter)
     for r in records:
         for s, t in mentions(r):
             tag_counts[surface_key(t)][s.tag] += 1
-            seq_counts[tuple(surface_key(w.text) for w in tokenize(t))][s.tag] += 1
-    by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-    for seq, c in seq_counts.items():
-        if seq and sum(c.values()) >= min_support:
-            by_first[seq[0]].append(seq)
+    seq_counts = {q: c for q, c in tagged_sequences(records).items() if sum(c.values()) >= min_support}
     out: dict[str, list[str]] = {}
     for r in records:
         text, notes = r["text"], []
@@ -268,25 +280,9 @@ def review_candidates(paths: list[str | Path], min_support: int = 2) -> dict[str
                 notes.append(
                     f"label {s.tag} here, {top} in {n} of {sum(c.values())} places: {snippet(text, s.start, s.end, width=30)}"
                 )
-        words = tokenize(text)
-        keys = [surface_key(w.text) for w in words]
-        covered = {
-            i
-            for s in map(Span.from_dict, r["spans"])
-            for i, w in enumerate(words)
-            if s.start <= w.start and w.end <= s.end
-        }
-        for i, k in enumerate(keys):
-            for seq in by_first.get(k, ()):
-                j = i + len(seq)
-                if tuple(keys[i:j]) != seq or any(x in covered for x in range(i, j)):
-                    continue
-                top, n = seq_counts[seq].most_common(1)[0]
-                if top == "ACTOR.GPE" and i > 0 and keys[i - 1] in LOCATION_PREPS:
-                    continue
-                notes.append(
-                    f"untagged, but {top} in {n} places: {snippet(text, words[i].start, words[j - 1].end, width=30)}"
-                )
+        for first, last, seq, top in untagged_occurrences(r, seq_counts):
+            notes.append(f"untagged, but {top} in {seq_counts[seq][top]} places: "
+                         f"{snippet(text, first.start, last.end, width=30)}")  # fmt: skip
         if notes:
             out[r["id"]] = notes
     for doc_id, notes in argument_candidates(records).items():
