@@ -52,7 +52,7 @@ class BackboneConfig:
     # offline backbone is used, on purpose or as the fallback of `make train` (null: keep the value), and
     # the run record and the banner say what they changed.
     learning_rate: float | None = 1.0e-3
-    num_train_epochs: float | None = 30.0
+    num_train_epochs: float | None = 20.0
     early_stopping_patience: int | None = 5
     warmup_ratio: float | None = 0.06
     max_length: int | None = 128
