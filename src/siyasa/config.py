@@ -50,9 +50,10 @@ class BackboneConfig:
     # epochs, shorter windows and less warm-up than fine-tuning a pretrained one (measured: configs/tiny.yaml
     # 0.514 test F1 vs 0.403 with AraBERT's settings). These replace training.* and model.* whenever the
     # offline backbone is used, on purpose or as the fallback of `make train` (null: keep the value), and
-    # the run record and the banner say what they changed.
+    # the run record and the banner say what they changed. 12 epochs keep `make train` under 15 minutes on
+    # 2 cores (docs/results.md); 30 reached 0.573 test F1 but took 27 minutes on a shared 2-core machine.
     learning_rate: float | None = 1.0e-3
-    num_train_epochs: float | None = 20.0
+    num_train_epochs: float | None = 12.0
     early_stopping_patience: int | None = 5
     warmup_ratio: float | None = 0.06
     max_length: int | None = 128
