@@ -206,11 +206,26 @@ def main() -> int:
     return 0
 
 
+def cpu_description() -> str:
+    """The CPU model and the instruction sets int8 speed depends on (VNNI and AMX multiply int8 natively)."""
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name") and model in ("", platform.machine()):
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    wanted = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8")
+    return f"{model} ({', '.join(f for f in wanted if f in flags) or 'no AVX2'})"
+
+
 def write_doc(rows: list[dict], path: Path, argv: str, n: int, repeats: int) -> None:
     import torch
 
     lines = ["# Inference benchmarks", "",
-             f"Made by `.venv/bin/python scripts/bench_inference.py {argv}` on {platform.processor() or platform.machine()}, "
+             f"Made by `.venv/bin/python scripts/bench_inference.py {argv}` on {cpu_description()}, "
              f"{os.cpu_count()} cores, torch {torch.__version__}, no GPU. {n} sentences from the test split; every "
              f"speed is the median of {repeats} fresh processes (all runs in the last column); speed-up is against "
              "`transformers.pipeline(\"token-classification\", aggregation_strategy=\"first\")` at the same batch size; "

@@ -44,6 +44,14 @@ def row(name: str, info: dict, split: str = "test") -> str:
             + " | ".join(cells) + f" | {unseen.get('recall', 0):.3f} |")  # fmt: skip
 
 
+def args_row(name: str, info: dict) -> str:
+    a = info["metrics"]["test"]["arguments"]
+    g, e = a["gold_spans"], a.get("end_to_end", {})
+    end = f"{e['classification']['f1']:.3f} | {e['records']['f1']:.3f}" if e else "- | -"
+    return (f"| {name} | {a['linker']} | {g['identification']['f1']:.3f} | {g['classification']['f1']:.3f} | "
+            f"{g['records']['f1']:.3f} | {end} |")  # fmt: skip
+
+
 HEAD = ("| model | P | R | micro F1 | ACTOR F1 | ROLE F1 | EVENT F1 | unseen ACTOR recall |\n"
         "|---|---:|---:|---:|---:|---:|---:|---:|")  # fmt: skip
 
@@ -70,6 +78,19 @@ def main() -> int:
         lines.append(
             f"| {n} | {i['command']} | {i['backbone']} | {i['epochs'] or '-'} | {i['seconds'] / 60:.1f} min | {i['hardware']} |"
         )
+    arg_rows = [args_row(n, i) for n, i in runs.items() if "arguments" in i["metrics"]["test"]]
+    if arg_rows:
+        a = next(i for i in runs.values() if "arguments" in i["metrics"]["test"])["metrics"]["test"][
+            "arguments"
+        ]
+        lines += ["", "## Event arguments (test split)", "",
+                  f"Scored on the {a['documents']} test documents annotated for arguments ({a['events']} events): the "
+                  "linker is given the gold spans, or the model's own spans (end to end: an argument counts only when "
+                  "both its spans were found exactly). Classification F1 counts (event, role, argument) triples; "
+                  "records are (event type, SOURCE, TARGET) surface triples per document (types written as EVENT "
+                  "for coarse models, which predict no subtype).", "",
+                  "| model | linker | gold spans: identification F1 | classification F1 | records F1 | end to end: classification F1 | records F1 |",
+                  "|---|---|---:|---:|---:|---:|---:|", *arg_rows]  # fmt: skip
     lines += ["", "AraBERT (`aubmindlab/bert-base-arabertv02`) cannot be downloaded on the machines this project is built on,",
               "so no AraBERT row is reported here; `make train` (or `configs/arabert-t4.yaml` on a GPU) produces it",
               "wherever the hub or a local copy is reachable, and `scripts/results.py` adds it to this table.", "",

@@ -3,7 +3,7 @@
 import json
 
 from siyasa.cli import main
-from siyasa.events import event_rows
+from siyasa.events import SENTENCE_CHARS, event_rows
 from siyasa.inference import Doc, TaggedSpan
 from siyasa.linking import rule_links
 from siyasa.render import to_html
@@ -41,7 +41,16 @@ def test_event_rows_are_flat_records_with_date_and_sentence():
     (row,) = event_rows([_doc()])
     assert row["id"] == "d1" and row["date"] == "2019-04-15" and row["type"] == "CONSULT"
     assert row["sources"][0]["title"] == "الرئيس الأمريكي" and row["targets"][0]["text"] == "خليفة حفتر"
-    assert row["sentence"] == TEXT
+    assert row["sentence"] == TEXT and row["sentence_offsets"] == [0, len(TEXT)]
+
+
+def test_a_sentence_without_end_is_cut_around_its_trigger_and_says_where():
+    text = "كلمة " * 5000 + "رفضت روسيا القرار " + "كلمة " * 5000
+    start = text.index("رفضت")
+    doc = Doc(text, [TaggedSpan(start, start + 4, "رفضت", "EVENT", "REJECT", 0.9)], args=[])
+    (row,) = event_rows([doc])
+    lo, hi = row["sentence_offsets"]
+    assert row["sentence"] == text[lo:hi] and hi - lo <= SENTENCE_CHARS and lo < start < hi
 
 
 def test_html_shows_a_source_event_target_row():
@@ -61,5 +70,7 @@ def test_predict_writes_one_event_per_line(smoke_export, tmp_path):
     assert {r["id"] for r in rows} <= {r["id"] for r in records}
     for r in rows:
         text = next(x["text"] for x in records if x["id"] == r["id"])
-        assert text[r["start"] : r["end"]] == r["trigger"] and r["sentence"] in text
+        assert text[r["start"] : r["end"]] == r["trigger"]
+        lo, hi = r["sentence_offsets"]
+        assert text[lo:hi] == r["sentence"] and lo <= r["start"] < r["end"] <= hi
         assert r["date"] == next(x["meta"].get("date") for x in records if x["id"] == r["id"])

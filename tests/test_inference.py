@@ -30,7 +30,10 @@ def test_spans_carry_exact_offsets_and_plain_float_scores(smoke_export, backend)
         for s in doc.spans:
             assert text[s.start : s.end] == s.text and type(s.score) is float and 0 <= s.score <= 1
         record = doc.to_dict()
-        assert set(record) == {"id", "text", "spans", "meta"}
+        assert set(record) == {"id", "text", "spans", "args", "meta"}
+        for a in record["args"]:  # every argument links two of the document's own spans
+            assert a["role"] in ("SOURCE", "TARGET")
+            assert {tuple(a["event"]), tuple(a["arg"])} <= {(s["start"], s["end"]) for s in record["spans"]}
         json.dumps(record)  # plain types only
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from .crf import CrfModel, Gazetteer, doc_features, save
 from .data import PROCESSED_DIR, SPLITS, read_records, subsample, to_examples
-from .evaluation import write_report
+from .evaluation import score_predictions, write_report
 from .fileio import check_output_dir
 from .runrecord import RunRecord, data_hashes, environment
-from .scoring import metrics_table, score_records
+from .scoring import metrics_table
 
 
 def train_baseline(processed: str | Path = PROCESSED_DIR, out: str | Path | None = None, c1: float = 0.05,
@@ -48,7 +48,7 @@ def train_baseline(processed: str | Path = PROCESSED_DIR, out: str | Path | None
     for name, recs in (("dev", dev), ("test", test)):
         split = to_examples(recs)
         tags = [[t for t, _ in row] for row in model.word_probs([ex.tokens for ex in split])]
-        metrics[name] = score_records(split, tags, train)
+        metrics[name] = score_predictions(split, tags, train)
         write_report(out_dir / "eval", name, split, tags, metrics[name])
     env = environment()
     record = RunRecord(

@@ -54,6 +54,21 @@ def _party(doc, p: Participant) -> dict:
             "title": doc.spans[p.title].text if p.title is not None else None}  # fmt: skip
 
 
+# A row's `sentence` is its whole sentence up to this many characters; a longer one (no real sentence is:
+# this is text with no sentence ends, such as a scrape's unpunctuated dump) is cut to a window of this size
+# around the trigger, and `sentence_offsets` says which characters it holds. Without the cap the table
+# grows as events x sentence length: 1.2 GB for a 100 kB text with no full stop.
+SENTENCE_CHARS = 1000
+
+
+def _sentence(text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
+    """[lo, hi) clipped to SENTENCE_CHARS around the trigger [start, end)."""
+    if hi - lo <= SENTENCE_CHARS:
+        return lo, hi
+    a = max(lo, min(start - (SENTENCE_CHARS - (end - start)) // 2, hi - SENTENCE_CHARS))
+    return a, min(hi, max(a + SENTENCE_CHARS, end))
+
+
 def event_rows(docs) -> list[dict]:
     """The flat event table: one dict per event of every doc."""
     rows = []
@@ -61,11 +76,15 @@ def event_rows(docs) -> list[dict]:
         sentences = Sentences(doc.text)
         for ev in doc_events(doc):
             t = doc.spans[ev.trigger]
-            lo, hi = sentences.bounds[sentences.index(t.start)]
+            lo, hi = _sentence(doc.text, *sentences.bounds[sentences.index(t.start)], t.start, t.end)
+            while lo < hi and doc.text[lo].isspace():  # the sentence without the spaces before it
+                lo += 1
+            while hi > lo and doc.text[hi - 1].isspace():
+                hi -= 1
             rows.append({
                 "id": doc.id, "date": (doc.meta or {}).get("date"), "type": ev.type, "quad_class": ev.quad,
                 "trigger": t.text, "start": t.start, "end": t.end,
                 "sources": [_party(doc, p) for p in ev.sources], "targets": [_party(doc, p) for p in ev.targets],
-                "sentence": doc.text[lo:hi].strip(), "score": ev.score,
+                "sentence": doc.text[lo:hi], "sentence_offsets": [lo, hi], "score": ev.score,
             })  # fmt: skip
     return rows

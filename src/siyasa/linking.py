@@ -20,6 +20,7 @@ with, and the floor a learned linker has to beat. Decisions, in the guidelines' 
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import regex
@@ -52,11 +53,15 @@ def _as_spans(spans) -> list[_Span]:
 
 def _participants(text: str, spans: list[_Span]) -> list[_Span]:
     """Top-level ACTOR/ROLE spans, a titled name standing for its title: `الرئيس X` and `X، الرئيس`
-    become one participant, X."""
-    roles = [s for s in spans if s.label == "ROLE"]
-    top = [s for s in spans if s.label in ("ACTOR", "ROLE")
-           and not any(r.start <= s.start and s.end <= r.end and r != s for r in roles)]  # fmt: skip
-    top.sort(key=lambda s: s.start)
+    become one participant, X. One pass over the spans by start (an enclosing ROLE sorts first), so the
+    time is linear in the spans, not quadratic (issue 8.1)."""
+    top: list[_Span] = []
+    role_end = -1  # the furthest end of the ROLE spans seen so far: a span ending within it is nested
+    for s in sorted(spans, key=lambda s: (s.start, -s.end, s.label != "ROLE")):
+        if s.label in ("ACTOR", "ROLE") and s.end > role_end:
+            top.append(s)
+        if s.label == "ROLE":
+            role_end = max(role_end, s.end)
     out: list[_Span] = []
     for s in top:
         prev = out[-1] if out else None
@@ -77,13 +82,14 @@ def _participants(text: str, spans: list[_Span]) -> list[_Span]:
 PREPOSITIONS = {"على", "إلى", "الى", "بعد", "قبل", "عن", "من", "في", "مع", "ضد", "منذ", "خلال", "إثر", "عقب"}
 
 
-def _is_verb(text: str, e: _Span, events: list[_Span]) -> bool:
+def _is_verb(text: str, e: _Span, prev: _Span | None) -> bool:
     """A trigger read as a verb: no article, no ة or plural ات ending (verbs never end so), not the
     object of a support verb or a preposition (فرضت عقوبات، بعد اعتقال)."""
-    first = text[e.start : e.end].split()[0] if text[e.start : e.end].split() else ""
+    words = text[e.start : e.end].split()
+    first = words[0] if words else ""
     if _NOUN_RE.match(first) or first.startswith(("لـ", "بـ")) or first.endswith(("ة", "ات")):
         return False
-    if any(x.end <= e.start and not text[x.end : e.start].strip() for x in events):
+    if prev is not None and prev.end <= e.start and not text[prev.end : e.start].strip():
         return False  # directly after another trigger: the support verb's noun
     return _word_before(text, e.start).lstrip("و") not in PREPOSITIONS
 
@@ -93,49 +99,69 @@ def _word_before(text: str, start: int) -> str:
     return words[-1] if words else ""
 
 
+class _Following:
+    """parts[first:] that end before `limit`, indexed from 0 (None past the last): the candidates after a
+    trigger, up to the next trigger or the sentence end, without building the list."""
+
+    def __init__(self, parts: list[_Span], first: int, limit: int):
+        self.parts, self.first, self.limit = parts, first, limit
+
+    def __getitem__(self, k: int) -> _Span | None:
+        j = self.first + k
+        return self.parts[j] if j < len(self.parts) and self.parts[j].end <= self.limit else None
+
+
 def rule_links(text: str, spans) -> list[Arg]:
-    """SOURCE and TARGET links for every EVENT span, by rule (module docstring)."""
+    """SOURCE and TARGET links for every EVENT span, by rule (module docstring).
+
+    Participants and events are each disjoint and sorted, so every lookup is a binary search and the
+    scan for a TARGET after a preposition stops at the next event: the time grows as n log n in the
+    number of spans, whatever the input (issue 8.1)."""
     spans = _as_spans(spans)
     sentences = Sentences(text)
     parts = _participants(text, spans)
+    starts, ends = [p.start for p in parts], [p.end for p in parts]
     events = sorted((s for s in spans if s.label == "EVENT"), key=lambda s: s.start)
     out: list[Arg] = []
-    for e in events:
-        here = sentences.index(e.start)
-        lo, hi = sentences.bounds[here]
-        prev_ev = max((x.end for x in events if x.end <= e.start and x.start >= lo), default=lo)
-        next_ev = min((x.start for x in events if x.start >= e.end and x.end <= hi), default=hi)
-        ok = [p for p in parts if p.end <= e.start or p.start >= e.end]
-        before = [p for p in ok if lo <= p.start and p.end <= e.start]
-        clause_before = [p for p in before if p.start >= prev_ev]
-        after = [p for p in ok if p.start >= e.end and p.end <= next_ev]
+    for i, e in enumerate(events):
+        lo, hi = sentences.bounds[sentences.index(e.start)]
+        prev = events[i - 1] if i else None
+        nxt = events[i + 1] if i + 1 < len(events) else None
+        prev_ev = prev.end if prev is not None and prev.end <= e.start and prev.start >= lo else lo
+        next_ev = nxt.start if nxt is not None and nxt.start >= e.end and nxt.end <= hi else hi
+        n_before = bisect.bisect_right(ends, e.start)  # parts[:n_before] end at or before the trigger
+        first_after = bisect.bisect_left(starts, e.end)  # parts[first_after:] start at or after its end
+        last = parts[n_before - 1] if n_before and parts[n_before - 1].start >= lo else None
+        clause_last = last if last is not None and last.start >= prev_ev else None
+        after = _Following(parts, first_after, next_ev)
+
         source = target = None
-        if _is_verb(text, e, events):
-            if clause_before:
-                source = clause_before[-1]
-                target = after[0] if after else None
-            elif after:
-                source = after[0]
-                target = after[1] if len(after) > 1 else None
-            elif before:
-                source = before[-1]
+        if _is_verb(text, e, prev):
+            if clause_last is not None:
+                source, target = clause_last, after[0]
+            elif after[0] is not None:
+                source, target = after[0], after[1]
+            elif last is not None:
+                source = last
             else:
-                earlier = [p for p in ok if p.end <= lo]
-                source = earlier[-1] if earlier else None
+                n_earlier = bisect.bisect_right(ends, lo)
+                source = parts[n_earlier - 1] if n_earlier else None
         else:
-            if after and not text[e.end : after[0].start].strip():
+            first = after[0]
+            if first is not None and not text[e.end : first.start].strip():
                 if e.subtype in UNDERGONE:
-                    target = after[0]
+                    target = first
                 else:
-                    source = after[0]
-                    target = after[1] if len(after) > 1 else None
-            if source is None and clause_before:
-                source = clause_before[-1]
+                    source, target = first, after[1]
+            if source is None and clause_last is not None:
+                source = clause_last
             if target is None:
-                for p in after:
+                k = 0
+                while (p := after[k]) is not None:
                     if p is not source and _word_before(text, p.start).lstrip("و") in TARGET_WORDS:
                         target = p
                         break
+                    k += 1
         for role, p in (("SOURCE", source), ("TARGET", target)):
             if p is not None and not (role == "TARGET" and p == source):
                 out.append(Arg((e.start, e.end), role, (p.start, p.end)))

@@ -17,18 +17,27 @@ BORDERS = {"ACTOR": "#3b7dd8", "ROLE": "#d98a00", "EVENT": "#2f9a3a"}
 # Characters that some line readers (str.splitlines, editors) take for line breaks: escaped in JSONL
 # so that one record is always exactly one line, whoever reads it.
 # (json.dumps already escapes the control characters below U+0020.)
-_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _json_line(obj: dict) -> str:
+    """One JSON object on one line (str.replace, many times faster than str.translate on long lines)."""
+    line = json.dumps(obj, ensure_ascii=False)
+    for char, escaped in _LINE_BREAKS.items():
+        if char in line:
+            line = line.replace(char, escaped)
+    return line + "\n"
 
 
 def to_jsonl(docs: list[Doc]) -> str:
-    return "".join(json.dumps(d.to_dict(), ensure_ascii=False).translate(_LINE_BREAKS) + "\n" for d in docs)
+    return "".join(_json_line(d.to_dict()) for d in docs)
 
 
 def to_events(docs: list[Doc]) -> str:
     """One event record per line (siyasa.events.event_rows): the flat table analysts load."""
     from .events import event_rows
 
-    return "".join(json.dumps(r, ensure_ascii=False).translate(_LINE_BREAKS) + "\n" for r in event_rows(docs))
+    return "".join(_json_line(r) for r in event_rows(docs))
 
 
 def word_tags(doc: Doc) -> list[tuple[str, str]]:

@@ -18,12 +18,12 @@ from .backbone import OFFLINE, Backbone, build_model, resolve_backbone
 from .config import Config, load_config, save_config
 from .data import SPLITS, read_records, subsample, to_examples
 from .errors import UserError
-from .evaluation import write_report
+from .evaluation import score_predictions, write_report
 from .features_cache import windows_dataset
 from .inference import Tagger
 from .runrecord import RunRecord, data_hashes, environment
 from .schema import label_names
-from .scoring import metrics_table, score_records
+from .scoring import metrics_table
 from .trainer import last_checkpoint, make_trainer, save_model
 
 
@@ -105,7 +105,7 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
         splits = {"dev": dev_ex} | ({"test": test_ex} if cfg.training.evaluate_test else {})
         for name, examples in splits.items():
             tags = tagger.tag_words([ex.tokens for ex in examples])
-            result.metrics[name] = score_records(examples, tags, train_recs)
+            result.metrics[name] = score_predictions(examples, tags, train_recs)
             write_report(run_dir / "eval", name, examples, tags, result.metrics[name], cfg.data.label_scheme,
                          trainer.state.log_history)  # fmt: skip
 
