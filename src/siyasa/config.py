@@ -105,6 +105,18 @@ class TrainingConfig:
 
 
 @dataclass
+class LinkerConfig:
+    """The learned argument linker (siyasa.linker), trained after the tagger in the same run on the
+    training split's gold arguments, kept at its best dev epoch, saved in the model directory."""
+
+    enabled: bool = True  # false: the model links with the rule baseline (siyasa.linking)
+    hidden: int = 64  # units of the hidden layer
+    epochs: int = 10  # passes over the candidate pairs (about 3 s each on 2 cores for the corpus)
+    learning_rate: float = 5.0e-3
+    min_count: int = 2  # features seen fewer times in training are dropped
+
+
+@dataclass
 class Config:
     """Everything a run needs; `name` defaults to the config file's stem."""
 
@@ -113,6 +125,7 @@ class Config:
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
     data: DataConfig = field(default_factory=DataConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    linker: LinkerConfig = field(default_factory=LinkerConfig)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -258,6 +271,10 @@ RANGES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "backbone.warmup_ratio": (lambda v: 0 <= v < 1, "in [0, 1)"),
     "backbone.max_length": (lambda v: v >= 8, ">= 8 (room for [CLS], [SEP] and a few subwords)"),
     "backbone.stride": (_non_negative, ">= 0"),
+    "linker.hidden": (_positive, ">= 1"),
+    "linker.epochs": (_positive, ">= 1"),
+    "linker.learning_rate": (_positive, "> 0"),
+    "linker.min_count": (_positive, ">= 1"),
     "data.train_fraction": (lambda v: 0 < v <= 1, "in (0, 1]"),
     "data.max_eval_docs": (_positive, ">= 1 (or null: all)"),
     "training.num_train_epochs": (_positive, "> 0"),

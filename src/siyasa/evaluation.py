@@ -96,16 +96,20 @@ def learning_curve_png(log_history: list[dict], path: str | Path) -> bool:
 
 
 def score_predictions(
-    examples: list[Example], pred_tags: list[list[str]], train_records: list[dict] | None = None
+    examples: list[Example], pred_tags: list[list[str]], train_records: list[dict] | None = None, linker=None
 ) -> dict:
     """Every score of a model's word tags on examples: the span metrics (siyasa.scoring) and, where the
-    examples are annotated for arguments, the argument and event-record scores of the rule linker
-    (siyasa.linking) with the gold spans and end to end. Training, the CRF baseline and `siyasa evaluate`
-    all score through here."""
+    examples are annotated for arguments, the argument and event-record scores of its linker (a
+    siyasa.linker.Linker, or None for the rule baseline, siyasa.linking) with the gold spans and end to
+    end. Training, the CRF baseline and `siyasa evaluate` all score through here."""
     result = score_records(examples, pred_tags, train_records)
     if any(ex.args is not None for ex in examples):
         predicted = [tags_to_spans(ex.offsets, t) for ex, t in zip(examples, pred_tags, strict=True)]
-        result["arguments"] = {**score_arguments(examples, predicted, rule_links), "linker": "rule"}
+        link = linker or rule_links
+        result["arguments"] = {
+            **score_arguments(examples, predicted, link),
+            "linker": "learned" if linker else "rule",
+        }
     return result
 
 
@@ -150,7 +154,9 @@ def evaluate_model(model: str | Path, data: str | Path, output: str | Path | Non
     train_path = train_file or (run.data.get("train", {}).get("path") if run else None)
     train_records = read_records(train_path) if train_path and Path(train_path).exists() else None
     tags = tagger.tag_words([ex.tokens for ex in examples])
-    result = score_predictions(examples, tags, train_records)
+    result = score_predictions(
+        examples, tags, train_records, tagger.linker if tagger.linker is not rule_links else None
+    )
     out_json = (
         Path(output) if output else (run_dir or tagger.directory) / "eval" / f"{Path(data).stem}.metrics.json"
     )

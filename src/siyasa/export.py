@@ -21,6 +21,8 @@ from . import __version__
 from .errors import UserError
 from .fileio import check_output_dir
 from .modeldir import (
+    LINKER_FILE,
+    LINKER_WEIGHTS_FILE,
     MANIFEST_FILE,
     SETTINGS_FILE,
     model_dir,
@@ -32,7 +34,7 @@ from .runrecord import read_run_record, run_dir_of
 from .schema import TYPES
 
 MODEL_FILES = ("model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
-               "special_tokens_map.json")  # fmt: skip
+               "special_tokens_map.json", LINKER_FILE, LINKER_WEIGHTS_FILE)  # fmt: skip
 OPSET = 17
 
 

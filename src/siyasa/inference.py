@@ -22,8 +22,18 @@ from .decoding import viterbi_iob2
 from .errors import UserError
 from .events import Event, doc_events
 from .features import encode, merge_word_predictions
+from .linker import Linker
 from .linking import rule_links
-from .modeldir import CRF_FILE, GAZETTEER_FILE, SETTINGS_FILE, read_settings, resolve, verify_manifest
+from .modeldir import (
+    CRF_FILE,
+    GAZETTEER_FILE,
+    LINKER_FILE,
+    LINKER_WEIGHTS_FILE,
+    SETTINGS_FILE,
+    read_settings,
+    resolve,
+    verify_manifest,
+)
 from .schema import tags_to_spans
 from .texts import check_texts
 from .words import tokenize
@@ -133,7 +143,7 @@ class Tagger:
     """Words in, one label per word out, spans with exact offsets and scores back."""
 
     def __init__(self, backend, tokenizer: WordPieceTokenizer, labels: list[str], settings: dict,
-                 directory: Path | None = None):  # fmt: skip
+                 directory: Path | None = None, linker=None):  # fmt: skip
         self.backend, self.tokenizer, self.labels, self.settings = backend, tokenizer, labels, settings
         self.directory = directory  # the model directory it was loaded from
         self.max_length = int(settings.get("max_length", 256))
@@ -141,6 +151,8 @@ class Tagger:
         self.preprocess = bool(settings.get("preprocess", True))
         self.max_chars = int(settings.get("max_chars", DEFAULT_MAX_CHARS))
         self.max_batch_tokens = int(settings.get("max_batch_tokens", DEFAULT_MAX_BATCH_TOKENS))
+        # who did what to whom: the learned linker saved with the model, else the rule baseline
+        self.linker = linker or rule_links
 
     @classmethod
     def load(
@@ -153,13 +165,17 @@ class Tagger:
         d = resolve(path)
         listed = verify_manifest(d) if verify else None
         settings = read_settings(d)
+        linker = None
+        if settings.get("linker") == "learned":
+            _check_files(d, [LINKER_FILE, LINKER_WEIGHTS_FILE], listed)
+            linker = Linker.load(d)
         if settings.get("backend") == "crf" or backend == "crf":
             if backend not in ("auto", "crf") or settings.get("backend") != "crf":
                 raise UserError(f"{d}: backend {backend!r} does not run this model (siyasa.json says "
                                 f"{settings.get('backend', 'a neural model')!r})")  # fmt: skip
             _check_files(d, [CRF_FILE, GAZETTEER_FILE], listed)
             impl = CrfBackend(d)
-            return cls(impl, None, impl.labels, settings, directory=d)
+            return cls(impl, None, impl.labels, settings, directory=d, linker=linker)
         onnx_path = d / onnx_file if (d / onnx_file).exists() else d / "model.onnx"
         if backend == "auto":
             backend = "onnx" if onnx_path.exists() and has_module("onnxruntime") else "torch"
@@ -178,7 +194,7 @@ class Tagger:
             impl = OnnxBackend(onnx_path, per_window=quantization(settings, onnx_path.name) == "dynamic")
         else:
             impl = TorchBackend(d)
-        return cls(impl, tokenizer, labels, settings, directory=d)
+        return cls(impl, tokenizer, labels, settings, directory=d, linker=linker)
 
     def predict_word_probs(
         self, docs_words: list[list[str]], batch_size: int = 32
@@ -237,12 +253,14 @@ class Tagger:
         texts = check_texts(texts, "text", self.max_chars)
         words = [tokenize(t) for t in texts]
         results = self.predict_word_probs([[w.text for w in ws] for ws in words], batch_size)
-        return [decode(text, ws, row) for text, ws, row in zip(texts, words, results, strict=True)]
+        return [
+            decode(text, ws, row, self.linker) for text, ws, row in zip(texts, words, results, strict=True)
+        ]
 
 
-def decode(text: str, words: list, row: list[tuple[str, float]]) -> Doc:
+def decode(text: str, words: list, row: list[tuple[str, float]], linker=rule_links) -> Doc:
     """A Doc from one (label, probability) per word, a valid IOB2 sequence (the decoder's): each span
-    scored by the mean probability of its words. Linear in the number of words."""
+    scored by the mean probability of its words, its EVENTs linked by `linker`. Linear in the words."""
     offsets = [(w.start, w.end) for w in words]
     tags = [label for label, _ in row]
     spans, k = [], 0
@@ -256,7 +274,7 @@ def decode(text: str, words: list, row: list[tuple[str, float]]) -> Doc:
         spans.append(
             TaggedSpan(s.start, s.end, text[s.start : s.end], s.label, s.subtype, round(float(score), 6))
         )
-    return Doc(text, spans, args=rule_links(text, spans))
+    return Doc(text, spans, args=linker(text, spans))
 
 
 def _check_files(d: Path, needed: list[str], listed: set[str] | None) -> None:

@@ -82,7 +82,7 @@ def _participants(text: str, spans: list[_Span]) -> list[_Span]:
 PREPOSITIONS = {"على", "إلى", "الى", "بعد", "قبل", "عن", "من", "في", "مع", "ضد", "منذ", "خلال", "إثر", "عقب"}
 
 
-def _is_verb(text: str, e: _Span, prev: _Span | None) -> bool:
+def is_verb(text: str, e: _Span, prev: _Span | None) -> bool:
     """A trigger read as a verb: no article, no ة or plural ات ending (verbs never end so), not the
     object of a support verb or a preposition (فرضت عقوبات، بعد اعتقال)."""
     words = text[e.start : e.end].split()
@@ -136,7 +136,7 @@ def rule_links(text: str, spans) -> list[Arg]:
         after = _Following(parts, first_after, next_ev)
 
         source = target = None
-        if _is_verb(text, e, prev):
+        if is_verb(text, e, prev):
             if clause_last is not None:
                 source, target = clause_last, after[0]
             elif after[0] is not None:

@@ -24,6 +24,8 @@ from .errors import UserError
 SETTINGS_FILE = "siyasa.json"
 CRF_FILE = "crf.model"  # a CRF model directory (siyasa.crf) has this instead of config.json
 GAZETTEER_FILE = "gazetteer.json"
+LINKER_FILE = "linker.json"  # the learned argument linker: feature vocabulary, threshold, training info
+LINKER_WEIGHTS_FILE = "linker.npz"  # its weights (numpy arrays, loaded without pickle)
 MODEL_MARKERS = ("config.json", CRF_FILE)  # a folder holding one of these is a model directory
 MANIFEST_FILE = "manifest.json"
 PACKAGE_PREFIX = "siyasa_model_"

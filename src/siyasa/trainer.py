@@ -138,13 +138,17 @@ def last_checkpoint(run_dir: Path) -> Path | None:
     return Path(found) if found else None
 
 
-def save_model(trainer, tokenizer, cfg: Config, backbone: Backbone, out: Path) -> None:
-    """The best model in safetensors, its tokenizer, and siyasa.json with the inference settings."""
+def save_model(trainer, tokenizer, cfg: Config, backbone: Backbone, out: Path, linker=None) -> None:
+    """The best model in safetensors, its tokenizer, the argument linker (if trained), and siyasa.json
+    with the inference settings."""
     trainer.model.save_pretrained(str(out))  # not trainer.save_model: that adds training_args.bin, a pickle
     save_tokenizer(tokenizer, out, cfg.model.max_length)
     settings = {"max_length": cfg.model.max_length, "stride": cfg.model.stride, "preprocess": cfg.model.preprocess,
                 "label_scheme": cfg.data.label_scheme, "word_tokenizer": "siyasa.words.tokenize",
-                "backbone": backbone.to_dict()}  # fmt: skip
+                "backbone": backbone.to_dict(), "linker": "rule"}  # fmt: skip
+    if linker is not None:
+        linker.save(out)
+        settings["linker"] = "learned"
     (out / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
     write_manifest(out)  # last: a model folder is verified on every load
 

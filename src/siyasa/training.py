@@ -21,6 +21,7 @@ from .errors import UserError
 from .evaluation import score_predictions, write_report
 from .features_cache import windows_dataset
 from .inference import Tagger
+from .linker import train_linker
 from .runrecord import RunRecord, data_hashes, environment
 from .schema import label_names
 from .scoring import metrics_table
@@ -98,14 +99,23 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
     if not is_main:
         return result
 
-    # 5. Save the best model with everything inference needs, then score dev and test.
+    # 5. The argument linker: who did what to whom, learned from the training split's gold arguments
+    #    (seconds; siyasa.linker), kept at its best dev epoch. Without arguments, the rule baseline.
+    with timer("linker"):
+        linker = None
+        if cfg.linker.enabled and any(ex.args for ex in train_ex):
+            c = cfg.linker
+            linker = train_linker(train_ex, dev_ex, hidden=c.hidden, epochs=c.epochs, learning_rate=c.learning_rate,
+                                  min_count=c.min_count, seed=cfg.training.seed)  # fmt: skip
+
+    # 6. Save the best model with everything inference needs, then score dev and test.
     with timer("evaluate"):
-        save_model(trainer, tokenizer, cfg, backbone, run_dir / "model")
+        save_model(trainer, tokenizer, cfg, backbone, run_dir / "model", linker)
         tagger = Tagger.load(run_dir / "model")
         splits = {"dev": dev_ex} | ({"test": test_ex} if cfg.training.evaluate_test else {})
         for name, examples in splits.items():
             tags = tagger.tag_words([ex.tokens for ex in examples])
-            result.metrics[name] = score_predictions(examples, tags, train_recs)
+            result.metrics[name] = score_predictions(examples, tags, train_recs, linker)
             write_report(run_dir / "eval", name, examples, tags, result.metrics[name], cfg.data.label_scheme,
                          trainer.state.log_history)  # fmt: skip
 
