@@ -94,7 +94,50 @@ def report(run: Path, split: str) -> str:
         lines += ["", "## Recall on unseen mentions (surface form never labelled so in training)", "",
                   "| type | recall | mentions |", "|---|---:|---:|"]  # fmt: skip
         lines += [f"| {t} | {v['recall']:.3f} | {v['number']} |" for t, v in unseen.items()]
+    lines += arguments_section(run, split, metrics)
     return "\n".join(lines) + "\n"
+
+
+def arguments_section(run: Path, split: str, metrics: dict) -> list[str]:
+    """The linker's errors with the gold spans given (<split>.args_errors.jsonl), by kind and role, by how
+    far the argument is from its trigger, the triggers most often wrong, and examples."""
+    path = run / "eval" / f"{split}.args_errors.jsonl"
+    if not path.exists() or "arguments" not in metrics:
+        return []
+    errors = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    a = metrics["arguments"]
+    g = a["gold_spans"]["classification"]
+    lines = ["", f"## Event arguments ({a['linker']} linker, gold spans given)", "",
+             f"Classification P {g['precision']:.3f}, R {g['recall']:.3f}, F1 {g['f1']:.3f} over {a['documents']} documents "
+             f"and {a['events']} events ({g['gold']} gold arguments, {g['predicted']} predicted). Each wrong link is "
+             "`missed` (gold only), `spurious` (predicted only) or `wrong role`.", "",
+             "| kind | SOURCE | TARGET |", "|---|---:|---:|"]  # fmt: skip
+    kinds = Counter((e["kind"], e["gold"] or e["predicted"]) for e in errors)
+    for k in ("missed", "spurious", "wrong role"):
+        lines.append(f"| {k} | {kinds[(k, 'SOURCE')]} | {kinds[(k, 'TARGET')]} |")
+
+    def where(e: dict) -> str:
+        ev, arg = e["event_offsets"], e["arg_offsets"]
+        return "after the trigger" if arg[0] >= ev[1] else "before the trigger"
+
+    side = Counter((e["kind"], where(e)) for e in errors)
+    lines += ["", "| kind | argument before the trigger | after it |", "|---|---:|---:|"]
+    for k in ("missed", "spurious", "wrong role"):
+        lines.append(f"| {k} | {side[(k, 'before the trigger')]} | {side[(k, 'after the trigger')]} |")
+    triggers = Counter(e["event"] for e in errors)
+    lines += [
+        "",
+        "Triggers with the most wrong links: "
+        + "، ".join(f"{t} ({n})" for t, n in triggers.most_common(12))
+        + ".",
+    ]
+    for k in ("missed", "spurious", "wrong role"):
+        sample = [e for e in errors if e["kind"] == k][:5]
+        if sample:
+            lines += ["", f"### Examples: {k}", ""]
+            lines += [f"- gold {e['gold'] or '-'}, predicted {e['predicted'] or '-'}: «{e['arg']}» of "
+                      f"{e['event_context']}" for e in sample]  # fmt: skip
+    return lines
 
 
 def main() -> int:

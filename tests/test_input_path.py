@@ -51,7 +51,9 @@ def test_every_stage_is_fast_on_hostile_shapes(shape, smoke_export):
                       "spans": [{{"start": s.start, "end": s.end, "label": s.label, "subtype": sub[s.label]}}
                                 for s in doc.spans]}})
     """)
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)  # ~15 s here; CI machines have run 3x slower
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, timeout=120
+    )  # ~15 s here; CI machines have run 3x slower
 
 
 def test_the_tagger_tags_a_word_near_the_size_limit_quickly(smoke_export):

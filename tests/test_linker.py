@@ -71,3 +71,24 @@ def test_save_and_load_round_trip(tmp_path):
     again = Linker.load(tmp_path)
     for ex in train[:2]:
         assert again.link(ex.text, ex.spans) == linker.link(ex.text, ex.spans)
+
+
+def test_argument_errors_list_missed_spurious_and_wrong_roles_with_context():
+    from siyasa.arguments import Arg
+    from siyasa.scoring import argument_errors
+
+    ex = to_examples(read_records("data/processed/dev.jsonl"))[0]
+    gold = sorted(ex.args)
+    keep, drop, flip = gold[0], gold[1], gold[2]
+    flipped = Arg(flip.event, "TARGET" if flip.role == "SOURCE" else "SOURCE", flip.arg)
+    linked = {(a.event, a.arg) for a in gold}
+    actor = next(s for s in ex.spans if s.label == "ACTOR" and (keep.event, (s.start, s.end)) not in linked)
+    extra = Arg(keep.event, "SOURCE", (actor.start, actor.end))
+    errors = argument_errors([ex], lambda text, spans: [keep, flipped, extra, *gold[3:]])
+    kinds = {(e["kind"], tuple(e["event_offsets"]), tuple(e["arg_offsets"])) for e in errors}
+    assert kinds == {("missed", drop.event, drop.arg), ("wrong role", flip.event, flip.arg),
+                     ("spurious", extra.event, extra.arg)}  # fmt: skip
+    for e in errors:
+        assert (
+            ex.text[slice(*e["arg_offsets"])] == e["arg"] and "【" + e["event"] + "】" in e["event_context"]
+        )

@@ -24,7 +24,7 @@ def test_smoke_run_writes_a_complete_run_record(smoke_run):
     run = result.run_dir
     for f in ("config.yaml", "run.json", "metrics.json", "log_history.json", "model/config.json",
               "model/model.safetensors", "model/siyasa.json", "eval/dev.metrics.json", "eval/test.metrics.json",
-              "eval/test.errors.jsonl", "eval/test.confusion.png", "eval/learning_curve.png"):  # fmt: skip
+              "eval/test.errors.jsonl", "eval/test.args_errors.jsonl", "eval/test.confusion.png", "eval/learning_curve.png"):  # fmt: skip
         assert (run / f).exists(), f
     record = json.loads((run / "run.json").read_text())
     assert record["backbone"]["requested"] == "offline" and record["backbone"]["actual"] == "offline"

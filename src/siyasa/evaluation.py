@@ -11,6 +11,7 @@ from .fileio import atomic_write, write_text
 from .linking import rule_links
 from .schema import tags_to_spans
 from .scoring import (
+    argument_errors,
     arguments_table,
     error_records,
     metrics_table,
@@ -114,8 +115,10 @@ def score_predictions(
 
 
 def write_report(out_dir: str | Path, name: str, examples: list[Example], pred_tags: list[list[str]], result: dict,
-                 scheme: str = "coarse", log_history: list[dict] | None = None) -> dict[str, str]:  # fmt: skip
-    """Write metrics JSON, markdown, confusion PNG, learning curve PNG and errors.jsonl; return the paths."""
+                 scheme: str = "coarse", log_history: list[dict] | None = None, linker=None) -> dict[str, str]:  # fmt: skip
+    """Write metrics JSON, markdown, confusion PNG, learning curve PNG, errors.jsonl and, for examples with
+    arguments, args_errors.jsonl (the links `linker`, or the rule baseline, got wrong with the gold
+    spans given); return the paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"metrics": str(out / f"{name}.metrics.json"), "table": str(out / f"{name}.metrics.md"),
@@ -131,6 +134,11 @@ def write_report(out_dir: str | Path, name: str, examples: list[Example], pred_t
     with atomic_write(paths["errors"]) as f:
         for e in error_records(examples, pred_tags):
             f.write(json.dumps(e, ensure_ascii=False) + "\n")
+    if "arguments" in result:
+        paths["args_errors"] = str(out / f"{name}.args_errors.jsonl")
+        with atomic_write(paths["args_errors"]) as f:
+            for e in argument_errors(examples, linker or rule_links):
+                f.write(json.dumps(e, ensure_ascii=False) + "\n")
     if log_history and learning_curve_png(log_history, out / "learning_curve.png"):
         paths["learning_curve"] = str(out / "learning_curve.png")
     return paths
@@ -154,15 +162,14 @@ def evaluate_model(model: str | Path, data: str | Path, output: str | Path | Non
     train_path = train_file or (run.data.get("train", {}).get("path") if run else None)
     train_records = read_records(train_path) if train_path and Path(train_path).exists() else None
     tags = tagger.tag_words([ex.tokens for ex in examples])
-    result = score_predictions(
-        examples, tags, train_records, tagger.linker if tagger.linker is not rule_links else None
-    )
+    linker = tagger.linker if tagger.linker is not rule_links else None  # None: the rule baseline
+    result = score_predictions(examples, tags, train_records, linker)
     out_json = (
         Path(output) if output else (run_dir or tagger.directory) / "eval" / f"{Path(data).stem}.metrics.json"
     )
     history_file = run_dir / "log_history.json" if run_dir else None
     history = json.loads(history_file.read_text()) if history_file and history_file.exists() else None
-    paths = write_report(out_json.parent, Path(data).stem, examples, tags, result, scheme, history)
+    paths = write_report(out_json.parent, Path(data).stem, examples, tags, result, scheme, history, linker)
     if Path(paths["metrics"]) != out_json:
         write_text(out_json, Path(paths["metrics"]).read_text())
     print(metrics_table({Path(data).name: result}))

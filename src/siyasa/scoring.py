@@ -167,6 +167,28 @@ def score_arguments(examples: list[Example], predicted_spans: list[list[Span]] |
     return out
 
 
+def argument_errors(examples: list[Example], linker) -> list[dict]:
+    """Every argument the linker got wrong with the gold spans given, one dict each: `missed` (gold only),
+    `spurious` (predicted only) or `wrong role`, with the document id, both spans' texts and offsets, the
+    gold and predicted roles, and the context of each (the trigger and the argument marked)."""
+    out = []
+    for ex in examples:
+        if ex.args is None:
+            continue
+        gold = {(a.event, a.arg): a.role for a in ex.args}
+        pred = {(a.event, a.arg): a.role for a in linker(ex.text, list(ex.spans))}
+        for key in sorted(set(gold) | set(pred)):
+            g, p = gold.get(key), pred.get(key)
+            if g == p:
+                continue
+            (es, ee), (as_, ae) = key
+            out.append({"id": ex.id, "kind": "missed" if p is None else "spurious" if g is None else "wrong role",
+                        "gold": g, "predicted": p, "event": ex.text[es:ee], "event_offsets": [es, ee],
+                        "arg": ex.text[as_:ae], "arg_offsets": [as_, ae], "event_context": snippet(ex.text, es, ee),
+                        "arg_context": snippet(ex.text, as_, ae)})  # fmt: skip
+    return out
+
+
 def arguments_table(result: dict) -> str:
     """Markdown: argument identification and classification, and event records, per mode."""
     lines = ["| linker input | identification F1 | classification P | R | F1 | SOURCE F1 | TARGET F1 | records F1 |",

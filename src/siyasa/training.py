@@ -117,7 +117,7 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
             tags = tagger.tag_words([ex.tokens for ex in examples])
             result.metrics[name] = score_predictions(examples, tags, train_recs, linker)
             write_report(run_dir / "eval", name, examples, tags, result.metrics[name], cfg.data.label_scheme,
-                         trainer.state.log_history)  # fmt: skip
+                         trainer.state.log_history, linker)  # fmt: skip
 
     record_run(run_dir, cfg, backbone, files, result.metrics, timer, trainer, recipe)
     print(f"\n{metrics_table(result.metrics)}\n")
