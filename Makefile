@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # The CPU wheel of torch lies on disk here; an unpinned torch pulls a multi-GB CUDA build.
 # For a GPU machine: make setup TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128"
 TORCH_SPEC ?= torch==2.13.0
-EXTRAS ?= train,onnx,serve,baseline,dev
+EXTRAS ?= train,onnx,serve,baseline,ray,dev
 STAMP := $(VENV)/.installed-$(shell echo '$(TORCH_SPEC) $(EXTRAS)' | md5sum | cut -c1-8)
 
 CONFIG ?= configs/arabert.yaml

@@ -52,10 +52,12 @@ class WordPieceTokenizer:
 class TorchBackend:
     name = "torch"
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, threads: int | None = None):
         import torch
         from transformers import AutoModelForTokenClassification
 
+        if threads:
+            torch.set_num_threads(threads)
         self.torch = torch
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
         self.model = (

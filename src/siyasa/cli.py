@@ -9,6 +9,7 @@ import sys
 from . import agreement, corpus, report
 from . import serve as limits  # the serve options' defaults: module constants, documented there
 from .baseline import train_baseline
+from .batch import tag_collection
 from .data import export_splits, split_files
 from .export import export
 from .fileio import check_output_dir, check_output_file, write_text
@@ -116,6 +117,17 @@ def _export(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     predict(args.model, args.input, args.format, args.output, args.whole, args.backend, args.batch_size,
             verify=not args.no_verify)  # fmt: skip
+    return 0
+
+
+def _tag(args: argparse.Namespace) -> int:
+    summary = tag_collection(
+        args.model, args.input, args.output, fmt=args.format, text_field=args.text_field, id_field=args.id_field,
+        shard_size=args.shard_size, batch_size=args.batch_size, engine=args.engine, threads=args.threads,
+        actors=args.actors, ray_address=args.ray_address, backend=args.backend, overwrite=args.overwrite,
+        progress=not args.quiet,
+    )  # fmt: skip
+    print(summary.line())
     return 0
 
 
@@ -312,6 +324,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-verify", action="store_true", help="load a model folder without checking its manifest.json"
     )
     pr.set_defaults(func=_predict)
+
+    tg = sub.add_parser(
+        "tag", help="tag a collection (JSONL, Parquet, a folder of .txt) into sharded tables, resumably"
+    )
+    tg.add_argument("--model", required=True, help="export, model directory or installed model package")
+    tg.add_argument(
+        "--input", required=True, nargs="+", help="files, globs or folders (.jsonl, .parquet, .txt)"
+    )
+    tg.add_argument(
+        "--output", required=True, help="folder for documents/, events/, errors/ and _manifest.json"
+    )
+    tg.add_argument("--format", default=_default(tag_collection, "fmt"), choices=["parquet", "jsonl"])
+    tg.add_argument(
+        "--text-field", default=_default(tag_collection, "text_field"), help="JSONL/Parquet text field"
+    )
+    tg.add_argument("--id-field", default=_default(tag_collection, "id_field"))
+    tg.add_argument("--shard-size", type=int, default=_default(tag_collection, "shard_size"),
+                    help="documents per output file: the unit of resumption")  # fmt: skip
+    tg.add_argument("--batch-size", type=int, default=_default(tag_collection, "batch_size"))
+    tg.add_argument("--engine", default=_default(tag_collection, "engine"), choices=["local", "ray"])
+    tg.add_argument(
+        "--threads", type=int, default=None, help="ONNX threads per process or actor (default: all cores)"
+    )
+    tg.add_argument("--actors", type=int, default=_default(tag_collection, "actors"), help="Ray actors")
+    tg.add_argument("--ray-address", default=None, help="a Ray cluster (auto: the one this node belongs to)")
+    tg.add_argument(
+        "--backend", default=_default(tag_collection, "backend"), choices=["auto", "torch", "onnx", "crf"]
+    )
+    tg.add_argument("--overwrite", action="store_true", help="start over instead of resuming")
+    tg.add_argument("--quiet", action="store_true", help="no progress bar")
+    tg.set_defaults(func=_tag)
 
     pk = sub.add_parser(
         "package", help="build an installable wheel siyasa_model_<name> whose load() returns a Tagger"

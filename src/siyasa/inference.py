@@ -156,12 +156,18 @@ class Tagger:
 
     @classmethod
     def load(
-        cls, path, backend: str = "auto", onnx_file: str = "model.int8.onnx", verify: bool = True
+        cls,
+        path,
+        backend: str = "auto",
+        onnx_file: str = "model.int8.onnx",
+        verify: bool = True,
+        threads: int | None = None,
     ) -> Tagger:
         """Load a run, model or export directory, or an installed model package (its name).
 
         The directory's manifest.json is verified first (siyasa.modeldir); every file the backend will
-        read must be listed in it. `verify=False` skips that, for folders you trust and are editing."""
+        read must be listed in it. `verify=False` skips that, for folders you trust and are editing.
+        `threads` sets the ONNX session's (or torch's) intra-op threads; None leaves the runtime's default."""
         d = resolve(path)
         listed = verify_manifest(d) if verify else None
         settings = read_settings(d)
@@ -191,9 +197,11 @@ class Tagger:
         labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
         tokenizer = WordPieceTokenizer(d / "tokenizer.json")
         if backend == "onnx":
-            impl = OnnxBackend(onnx_path, per_window=quantization(settings, onnx_path.name) == "dynamic")
+            impl = OnnxBackend(
+                onnx_path, threads, per_window=quantization(settings, onnx_path.name) == "dynamic"
+            )
         else:
-            impl = TorchBackend(d)
+            impl = TorchBackend(d, threads)
         return cls(impl, tokenizer, labels, settings, directory=d, linker=linker)
 
     def predict_word_probs(

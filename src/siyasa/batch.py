@@ -1,0 +1,286 @@
+"""Tagging a news archive: `tag_collection` streams a collection through a model into sharded tables.
+
+    tag_collection("exports/siyasa-arabert-0.1.0", ["news/*.jsonl"], "tagged/")
+
+The collection (siyasa.sources: JSONL, Parquet, a folder of .txt files) is cut into shards of
+`shard_size` records in a fixed order. Each shard is read, tagged and written on its own:
+`documents/part-NNNNN`, `events/part-NNNNN` (one row per event) and `errors/part-NNNNN` (one row per
+record that could not be tagged, with its file, line and reason), each file written under a temporary
+name and renamed, then recorded in `_manifest.json`. A rerun of the same command skips the shards the
+manifest lists, so a crash loses at most the shards in flight; `overwrite=True` starts over.
+
+Engines: "local" (one process, the ONNX session's threads set to the machine's cores) and "ray" (Ray
+Data runs `tag_shard` in a pool of actors, each holding one Tagger). Both call `tag_shard`, so their
+outputs are identical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .errors import UserError
+from .events import event_rows
+from .fileio import atomic_write, check_output_dir, write_text
+from .inference import Tagger
+from .modeldir import MANIFEST_FILE, file_sha256, resolve
+from .sources import Shard, fingerprint, input_files, plan_shards, read_shard
+
+FORMATS = ("parquet", "jsonl")
+TABLES = ("documents", "events", "errors")
+MANIFEST = "_manifest.json"
+
+
+@dataclass
+class TagOptions:
+    """How records are read, tagged and written; recorded in the manifest (a rerun must match)."""
+
+    fmt: str = "parquet"
+    text_field: str = "text"
+    id_field: str = "id"
+    shard_size: int = 1000
+    batch_size: int = 32
+
+
+@dataclass
+class TagSummary:
+    output: Path
+    documents: int = 0
+    errors: int = 0
+    events: int = 0
+    words: int = 0
+    shards: int = 0
+    skipped: int = 0  # shards finished by an earlier run
+    seconds: float = 0.0
+    per_shard: list[dict] = field(default_factory=list)
+
+    def line(self) -> str:
+        rate = self.documents / self.seconds if self.seconds else 0.0
+        return (f"{self.documents:,} documents ({self.words:,} words), {self.events:,} events, {self.errors:,} errors "
+                f"in {self.shards} shards ({self.skipped} already done) in {self.seconds:.1f} s "
+                f"({rate:,.1f} documents/s) -> {self.output}")  # fmt: skip
+
+
+def tag_collection(model: str | Path, inputs: list[str | Path], output: str | Path, fmt: str = "parquet",
+                   text_field: str = "text", id_field: str = "id", shard_size: int = 1000, batch_size: int = 32,
+                   engine: str = "local", threads: int | None = None, actors: int = 1, ray_address: str | None = None,
+                   backend: str = "auto", overwrite: bool = False, progress: bool = True) -> TagSummary:  # fmt: skip
+    """Tag every document of `inputs` with `model` into `output` (module docstring); returns the counts."""
+    opts = TagOptions(fmt, text_field, id_field, shard_size, batch_size)
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if engine not in ("local", "ray"):
+        raise UserError(f"unknown engine {engine!r}; expected local or ray")
+    if shard_size < 1 or batch_size < 1 or actors < 1 or (threads is not None and threads < 1):
+        raise UserError("--shard-size, --batch-size, --actors and --threads must be at least 1")
+    if fmt == "parquet":
+        _need("pyarrow", "Parquet output needs pyarrow (pip install pyarrow), or use --format jsonl")
+    files = input_files(inputs)
+    model_dir = resolve(model)
+    out = check_output_dir(output)
+    threads = threads or os.cpu_count() or 1
+    started = time.perf_counter()
+
+    shards = plan_shards(files, shard_size, text_field)
+    manifest = _start_manifest(out, model_dir, files, opts, overwrite)
+    done = {int(k) for k, v in manifest["shards"].items() if _complete(out, v)}
+    todo = [s for s in shards if s.index not in done]
+    summary = TagSummary(out, shards=len(shards), skipped=len(shards) - len(todo))
+    for v in manifest["shards"].values():  # shards an earlier run finished count in the totals
+        if _complete(out, v):
+            _add(summary, v)
+    total = sum(s.count for s in todo)
+    bar = _progress(total, progress)
+    try:
+        if engine == "local":
+            tagger = Tagger.load(model_dir, backend=backend, threads=threads)
+            results = (tag_shard(tagger, s, out, opts) for s in todo)
+        else:
+            results = _ray_results(model_dir, todo, out, opts, backend, threads, actors, ray_address)
+        for stats in results:
+            manifest["shards"][str(stats["index"])] = stats
+            _write_manifest(out, manifest, summary)
+            _add(summary, stats)
+            summary.per_shard.append(stats)
+            bar.update(stats["documents"] + stats["errors"])
+            bar.set_postfix_str(f"{summary.words / max(bar.format_dict['elapsed'], 1e-9):,.0f} words/s")
+    finally:
+        bar.close()
+    summary.seconds = round(time.perf_counter() - started, 3)
+    manifest["complete"] = len(manifest["shards"]) == len(shards)
+    manifest["timings"] = {"seconds": summary.seconds, "engine": engine, "threads": threads,
+                           "actors": actors if engine == "ray" else None}  # fmt: skip
+    _write_manifest(out, manifest, summary)
+    return summary
+
+
+def tag_shard(tagger: Tagger, shard: Shard, out: Path, opts: TagOptions) -> dict:
+    """Read, tag and write one shard (its three table files, atomically); return its counts. The one
+    function every engine runs."""
+    started = time.perf_counter()
+    items = list(read_shard(shard, opts.text_field, opts.id_field, tagger.max_chars))
+    good = [it for it in items if it.error is None]
+    docs = tagger.pipe([it.text for it in good], opts.batch_size)
+    documents, events, words = [], [], 0
+    for it, doc in zip(good, docs, strict=True):
+        doc.id, doc.meta = it.id, it.meta
+        record = doc.to_dict()
+        documents.append({"id": it.id, "source": it.source, "line": it.line, "text": it.text,
+                          "spans": record["spans"], "args": record.get("args") or [],
+                          "meta": json.dumps(it.meta, ensure_ascii=False)})  # fmt: skip
+        words += len(it.text.split())
+        events += [{**row, "source": it.source} for row in event_rows([doc])]
+    errors = [
+        {"id": it.id, "source": it.source, "line": it.line, "reason": it.error} for it in items if it.error
+    ]
+    files = {}
+    for table, rows in (("documents", documents), ("events", events), ("errors", errors)):
+        path = out / table / f"part-{shard.index:05d}.{opts.fmt}"
+        _write_table(path, table, rows, opts.fmt)
+        files[table] = str(path.relative_to(out))
+    return {"index": shard.index, "documents": len(documents), "errors": len(errors), "events": len(events),
+            "words": words, "files": files, "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
+
+
+# --- output tables --------------------------------------------------------------------------------
+
+
+def _schemas():
+    import pyarrow as pa
+
+    span = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("label", pa.string()),
+                      ("subtype", pa.string()), ("score", pa.float64())])  # fmt: skip
+    arg = pa.struct([("event", pa.list_(pa.int64())), ("role", pa.string()), ("arg", pa.list_(pa.int64()))])
+    party = pa.struct([("text", pa.string()), ("label", pa.string()), ("subtype", pa.string()),
+                       ("start", pa.int64()), ("end", pa.int64()), ("title", pa.string())])  # fmt: skip
+    return {
+        "documents": pa.schema([("id", pa.string()), ("source", pa.string()), ("line", pa.int64()),
+                                ("text", pa.string()), ("spans", pa.list_(span)), ("args", pa.list_(arg)),
+                                ("meta", pa.string())]),
+        "events": pa.schema([("id", pa.string()), ("source", pa.string()), ("date", pa.string()),
+                             ("type", pa.string()), ("quad_class", pa.string()), ("trigger", pa.string()),
+                             ("start", pa.int64()), ("end", pa.int64()), ("sources", pa.list_(party)),
+                             ("targets", pa.list_(party)), ("sentence", pa.string()),
+                             ("sentence_offsets", pa.list_(pa.int64())), ("score", pa.float64())]),
+        "errors": pa.schema([("id", pa.string()), ("source", pa.string()), ("line", pa.int64()),
+                             ("reason", pa.string())]),
+    }  # fmt: skip
+
+
+def _write_table(path: Path, table: str, rows: list[dict], fmt: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "jsonl":
+        with atomic_write(path) as f:
+            for r in rows:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _schemas()[table]
+    if table == "events":  # a date in meta may be any JSON value; the column is a string
+        rows = [{**r, "date": None if r.get("date") is None else str(r["date"])} for r in rows]
+    with atomic_write(path, "wb", encoding=None) as f:
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema), f)
+
+
+# --- the manifest -----------------------------------------------------------------------------------
+
+
+def _start_manifest(out: Path, model_dir: Path, files, opts: TagOptions, overwrite: bool) -> dict:
+    """The manifest to continue: a new one, or the earlier run's when model, inputs and options match."""
+    manifest = {"siyasa_version": __version__,
+                "model": {"path": str(model_dir), "sha256": file_sha256(model_dir / MANIFEST_FILE)
+                          if (model_dir / MANIFEST_FILE).exists() else None},
+                "inputs": fingerprint(files), "options": vars(opts), "shards": {}, "complete": False}  # fmt: skip
+    path = out / MANIFEST
+    if overwrite:
+        for t in TABLES:
+            shutil.rmtree(out / t, ignore_errors=True)
+        path.unlink(missing_ok=True)
+    elif path.exists():
+        old = json.loads(path.read_text(encoding="utf-8"))
+        for key, what in (("model", "model"), ("inputs", "inputs"), ("options", "options")):
+            if old.get(key) != manifest[key]:
+                raise UserError(f"{out}: an earlier run wrote this folder with other {what}; use a new --output, "
+                                "or --overwrite to start over")  # fmt: skip
+        manifest["shards"] = old.get("shards", {})
+    elif out.exists() and any(out.iterdir()):
+        raise UserError(
+            f"{out}: not empty and not a siyasa tag output (no {MANIFEST}); choose an empty folder"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    return manifest
+
+
+def _complete(out: Path, stats: dict) -> bool:
+    return (
+        all((out / f).is_file() for f in stats.get("files", {}).values()) and len(stats.get("files", {})) == 3
+    )
+
+
+def _add(summary: TagSummary, stats: dict) -> None:
+    for k in ("documents", "errors", "events", "words"):
+        setattr(summary, k, getattr(summary, k) + stats[k])
+
+
+def _write_manifest(out: Path, manifest: dict, summary: TagSummary) -> None:
+    manifest["counts"] = {k: getattr(summary, k) for k in ("documents", "errors", "events", "words")}
+    write_text(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="doc", disable=not enabled, file=sys.stderr, smoothing=0.1)
+
+
+def _need(module: str, message: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise UserError(message)
+
+
+# --- the Ray engine ---------------------------------------------------------------------------------
+
+
+class ShardTagger:
+    """A Ray Data actor: one Tagger, loaded once, tags whole shards (one shard per batch row)."""
+
+    def __init__(self, model_dir: str, out: str, opts: dict, backend: str, threads: int):
+        self.tagger = Tagger.load(model_dir, backend=backend, threads=threads)
+        self.out, self.opts = Path(out), TagOptions(**opts)
+
+    def __call__(self, batch: dict) -> dict:
+        stats = [
+            tag_shard(self.tagger, Shard.from_dict(json.loads(s)), self.out, self.opts)
+            for s in batch["shard"]
+        ]
+        return {"stats": [json.dumps(s) for s in stats]}
+
+
+def _ray_results(model_dir: Path, todo: list[Shard], out: Path, opts: TagOptions, backend: str, threads: int,
+                 actors: int, address: str | None):  # fmt: skip
+    """Stats of each shard as Ray Data finishes it: shards are the dataset's rows, `map_batches` runs
+    ShardTagger in a pool of `actors` actors with `threads` CPUs each (the ONNX threads, set explicitly)."""
+    _need("ray", "--engine ray needs Ray: pip install 'siyasa[ray]'")
+    import ray
+
+    if not todo:
+        return
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False,
+                 **({} if address else {"num_cpus": max(threads * actors, os.cpu_count() or 1)}))  # fmt: skip
+    ds = ray.data.from_items([{"shard": json.dumps(s.to_dict())} for s in todo])
+    ds = ds.map_batches(ShardTagger, batch_size=1, compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=threads,
+                        fn_constructor_kwargs={"model_dir": str(model_dir), "out": str(out), "opts": vars(opts),
+                                               "backend": backend, "threads": threads})  # fmt: skip
+    for row in ds.iter_rows():
+        yield json.loads(row["stats"])
