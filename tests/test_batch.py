@@ -125,3 +125,15 @@ def test_the_ray_engine_writes_what_the_local_engine_writes(smoke_export, collec
     assert s.documents == 8 and s.shards == 5
     for table in ("documents", "events", "errors"):
         assert _table(tmp_path / "ray", table) == _table(tmp_path / "local", table)
+
+
+def test_tag_rows_serves_plain_columns_with_the_same_rows(smoke_export, tmp_path):
+    from siyasa.batch import tag_rows
+    from siyasa.inference import Tagger
+
+    tagger = Tagger.load(smoke_export)
+    text = "رفضت روسيا القرار الأمريكي."
+    documents, events, errors = tag_rows(tagger, ["a", "b", "c"], [text, "", 7])
+    assert [d["id"] for d in documents] == ["a"] and documents[0]["text"] == text
+    assert [(e["id"], e["line"], e["reason"]) for e in errors] == [
+        ("b", 2, "text is empty"), ("c", 3, "text is int, not a string")]  # fmt: skip

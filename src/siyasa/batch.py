@@ -30,7 +30,7 @@ from .events import event_rows
 from .fileio import atomic_write, check_output_dir, write_text
 from .inference import Tagger
 from .modeldir import MANIFEST_FILE, file_sha256, resolve
-from .sources import Shard, fingerprint, input_files, plan_shards, read_shard
+from .sources import Item, Shard, fingerprint, input_files, make_item, plan_shards, read_shard
 
 FORMATS = ("parquet", "jsonl")
 TABLES = ("documents", "events", "errors")
@@ -146,6 +146,34 @@ def tag_shard(tagger: Tagger, shard: Shard, out: Path, opts: TagOptions) -> dict
         files[table] = str(path.relative_to(out))
     return {"index": shard.index, "documents": len(documents), "errors": len(errors), "events": len(events),
             "words": words, "files": files, "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
+
+
+def tag_items(
+    tagger: Tagger, items: list[Item], batch_size: int = 32
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """The rows of the three tables for some items (siyasa.sources.Item): documents, events, errors."""
+    good = [it for it in items if it.error is None]
+    documents, events = [], []
+    for it, doc in zip(good, tagger.pipe([it.text for it in good], batch_size), strict=True):
+        doc.id, doc.meta = it.id, it.meta
+        record = doc.to_dict()
+        documents.append({"id": it.id, "source": it.source, "line": it.line, "text": it.text,
+                          "spans": record["spans"], "args": record.get("args") or [],
+                          "meta": json.dumps(it.meta, ensure_ascii=False)})  # fmt: skip
+        events += [{**row, "source": it.source} for row in event_rows([doc])]
+    errors = [
+        {"id": it.id, "source": it.source, "line": it.line, "reason": it.error} for it in items if it.error
+    ]
+    return documents, events, errors
+
+
+def tag_rows(tagger: Tagger, ids, texts, metas=None, source: str = "", batch_size: int = 32):
+    """`tag_items` for plain columns (a pandas partition in Spark's mapInPandas, a list of strings): each
+    text is checked like a file's record, so a bad one becomes an error row instead of failing the task."""
+    metas = metas if metas is not None else [{}] * len(texts)
+    items = [make_item(source, k + 1, None if i is None else str(i), t, m if isinstance(m, dict) else {},
+                       tagger.max_chars) for k, (i, t, m) in enumerate(zip(ids, texts, metas, strict=True))]  # fmt: skip
+    return tag_items(tagger, items, batch_size)
 
 
 # --- output tables --------------------------------------------------------------------------------

@@ -147,6 +147,12 @@ def read_shard(shard: Shard, text_field: str = "text", id_field: str = "id",
             yield from _jsonl(f, seg.offset, seg.line, seg.count, text_field, id_field, max_chars)
 
 
+def make_item(source: str, line: int, doc_id: str | None, text: object, meta: dict | None = None,
+              max_chars: int | None = None) -> Item:  # fmt: skip
+    """An Item for a text from anywhere (a data frame, a queue), checked like a file's record."""
+    return _checked(Item(source, line, doc_id, text, meta or {}), max_chars)  # type: ignore[arg-type]
+
+
 def _checked(item: Item, max_chars: int | None) -> Item:
     """The item with `error` set when its text breaks siyasa's one rule for texts or is empty."""
     if item.error is None:
