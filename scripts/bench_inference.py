@@ -79,8 +79,13 @@ def worker(model: str, backend: str, batch: int, n: int) -> dict:
     # VmHWM is this process image's own peak; ru_maxrss would carry the parent's peak across fork+exec
     peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
     peak_mb = peak_kb / 1024
-    return {"sentences_per_s": len(texts) / seconds, "seconds": seconds, "peak_mb": peak_mb, "spans": spans,
-            "invariance": invariance}  # fmt: skip
+    return {
+        "sentences_per_s": len(texts) / seconds,
+        "seconds": seconds,
+        "peak_mb": peak_mb,
+        "spans": spans,
+        "invariance": invariance,
+    }
 
 
 def batch_invariance(alone: list, batched: list) -> dict:
@@ -121,8 +126,13 @@ def add_dynamic(model: Path, out: Path) -> Path:
         shutil.copytree(model, out)
         fused = out / "fused.onnx"
         _fuse(out / "model.onnx", fused)
-        quantize_dynamic(str(fused), str(out / ONNX_FILES["onnx-int8-dynamic"]), weight_type=QuantType.QInt8,
-                         per_channel=True, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})  # fmt: skip
+        quantize_dynamic(
+            str(fused),
+            str(out / ONNX_FILES["onnx-int8-dynamic"]),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
         fused.unlink()
     return out
 
@@ -131,8 +141,12 @@ def _fuse(fp32: Path, out: Path) -> None:
     from onnxruntime.transformers import optimizer
 
     config = json.loads((fp32.parent / "config.json").read_text())
-    optimizer.optimize_model(str(fp32), model_type="bert", num_heads=config["num_attention_heads"],
-                             hidden_size=config["hidden_size"]).save_model_to_file(str(out))  # fmt: skip
+    optimizer.optimize_model(
+        str(fp32),
+        model_type="bert",
+        num_heads=config["num_attention_heads"],
+        hidden_size=config["hidden_size"],
+    ).save_model_to_file(str(out))
 
 
 def agreement(a: list[list[tuple]], b: list[list[tuple]]) -> float:
@@ -157,13 +171,18 @@ def build_base(out: Path) -> Path:
     ]
     src = make_arabert_like(out / "hub", texts, vocab_size=30000)
     labels = label_names("coarse")
-    model = BertForTokenClassification.from_pretrained(src, num_labels=len(labels), id2label=dict(enumerate(labels)),
-                                                       label2id={x: i for i, x in enumerate(labels)})  # fmt: skip
+    model = BertForTokenClassification.from_pretrained(
+        src,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={x: i for i, x in enumerate(labels)},
+    )
     model.save_pretrained(out)
     AutoTokenizer.from_pretrained(src, do_lower_case=False).save_pretrained(out)
     quant = {"model.onnx": None, "model.int8.onnx": "static"}
-    (out / "siyasa.json").write_text(json.dumps({"max_length": 256, "stride": 64, "preprocess": True,
-                                                 "quantization": quant}))  # fmt: skip
+    (out / "siyasa.json").write_text(
+        json.dumps({"max_length": 256, "stride": 64, "preprocess": True, "quantization": quant})
+    )
     export_onnx(out, out / "model.onnx")
     quantize(out / "model.onnx", out / "model.int8.onnx", calibration_windows(out, texts))
     return add_dynamic(out, out.with_name(out.name + "-cmp"))
@@ -197,10 +216,19 @@ def main() -> int:
             results = {b: measure(path, b, batch, args.sentences, args.repeats) for b in BACKENDS}
             base = results["pipeline"]["sentences_per_s"]
             for b, r in results.items():
-                rows.append({"model": name, "backend": b, "batch": batch, "sentences_per_s": r["sentences_per_s"],
-                             "speedup": r["sentences_per_s"] / base, "peak_mb": r["peak_mb"],
-                             "agreement": agreement(r["spans"], results["torch"]["spans"]),
-                             "invariance": r["invariance"], "runs": r["all_sentences_per_s"]})  # fmt: skip
+                rows.append(
+                    {
+                        "model": name,
+                        "backend": b,
+                        "batch": batch,
+                        "sentences_per_s": r["sentences_per_s"],
+                        "speedup": r["sentences_per_s"] / base,
+                        "peak_mb": r["peak_mb"],
+                        "agreement": agreement(r["spans"], results["torch"]["spans"]),
+                        "invariance": r["invariance"],
+                        "runs": r["all_sentences_per_s"],
+                    }
+                )
                 print(json.dumps(rows[-1]), flush=True)
     write_doc(rows, Path(args.out), " ".join(sys.argv[1:]), args.sentences, args.repeats)
     return 0
@@ -224,33 +252,42 @@ def cpu_description() -> str:
 def write_doc(rows: list[dict], path: Path, argv: str, n: int, repeats: int) -> None:
     import torch
 
-    lines = ["# Inference benchmarks", "",
-             f"Made by `.venv/bin/python scripts/bench_inference.py {argv}` on {cpu_description()}, "
-             f"{os.cpu_count()} cores, torch {torch.__version__}, no GPU. {n} sentences from the test split; every "
-             f"speed is the median of {repeats} fresh processes (all runs in the last column); speed-up is against "
-             "`transformers.pipeline(\"token-classification\", aggregation_strategy=\"first\")` at the same batch size; "
-             "agreement is span F1 against siyasa's torch fp32 at the same batch size on exact character offsets. "
-             "Batch invariance compares the first 64 sentences tagged alone with the same sentences in the batch: "
-             "how many change spans, and the largest score difference among the others. "
-             "The pipeline's spans differ where its offsets end before a final diacritic "
-             "that the normaliser removed (عاماً), and, for the BERT-base directory, whose tokenizer was saved "
-             "without siyasa's built-in normaliser, wherever normalisation matters. The BERT-base model has "
-             "random weights: its near-uniform logits make int8 rounding flip more labels than a trained "
-             "model's (the trained offline backbone's int8 rows are the accuracy figure).", "",
-             "| model | backend | batch | sentences/s | speed-up | peak memory (MB) | span agreement | batch invariance | runs (sentences/s) |",
-             "|---|---|---:|---:|---:|---:|---:|---|---|"]  # fmt: skip
+    lines = [
+        "# Inference benchmarks",
+        "",
+        f"Made by `.venv/bin/python scripts/bench_inference.py {argv}` on {cpu_description()}, "
+        f"{os.cpu_count()} cores, torch {torch.__version__}, no GPU. {n} sentences from the test split; every "
+        f"speed is the median of {repeats} fresh processes (all runs in the last column); speed-up is against "
+        '`transformers.pipeline("token-classification", aggregation_strategy="first")` at the same batch size; '
+        "agreement is span F1 against siyasa's torch fp32 at the same batch size on exact character offsets. "
+        "Batch invariance compares the first 64 sentences tagged alone with the same sentences in the batch: "
+        "how many change spans, and the largest score difference among the others. "
+        "The pipeline's spans differ where its offsets end before a final diacritic "
+        "that the normaliser removed (عاماً), and, for the BERT-base directory, whose tokenizer was saved "
+        "without siyasa's built-in normaliser, wherever normalisation matters. The BERT-base model has "
+        "random weights: its near-uniform logits make int8 rounding flip more labels than a trained "
+        "model's (the trained offline backbone's int8 rows are the accuracy figure).",
+        "",
+        "| model | backend | batch | sentences/s | speed-up | peak memory (MB) | span agreement | batch invariance | runs (sentences/s) |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|",
+    ]
     for r in rows:
         inv = r["invariance"]
         inv_text = "" if inv is None else f"{inv['changed']} changed, max Δscore {inv['max_score_diff']:.1e}"
-        lines.append(f"| {r['model']} | {r['backend']} | {r['batch']} | {r['sentences_per_s']:.1f} | {r['speedup']:.2f}x | "
-                     f"{r['peak_mb']:.0f} | {r['agreement']:.4f} | {inv_text} | {', '.join(f'{x:.1f}' for x in r['runs'])} |")  # fmt: skip
-    lines += ["", "Backends: `torch` is siyasa's Tagger on PyTorch; `onnx-fp32` the exported `model.onnx`; `onnx-int8` "
-              "`model.int8.onnx` as `siyasa export` writes it (onnxruntime transformer optimizer: fused attention, "
-              "embedding and skip LayerNorm, bias-GELU; then static int8: weights per channel, activation ranges "
-              "fixed by MinMax over 128 training windows, QDQ MatMuls); `onnx-int8-dynamic` the same fused graph with "
-              "dynamic int8 (activation scales measured per batch), batched as is, for comparison: it is faster "
-              "per call but a text's answer depends on its neighbours, which is why the export ships static int8. "
-              "All siyasa backends sort windows by length before batching."]  # fmt: skip
+        lines.append(
+            f"| {r['model']} | {r['backend']} | {r['batch']} | {r['sentences_per_s']:.1f} | {r['speedup']:.2f}x | "
+            f"{r['peak_mb']:.0f} | {r['agreement']:.4f} | {inv_text} | {', '.join(f'{x:.1f}' for x in r['runs'])} |"
+        )
+    lines += [
+        "",
+        "Backends: `torch` is siyasa's Tagger on PyTorch; `onnx-fp32` the exported `model.onnx`; `onnx-int8` "
+        "`model.int8.onnx` as `siyasa export` writes it (onnxruntime transformer optimizer: fused attention, "
+        "embedding and skip LayerNorm, bias-GELU; then static int8: weights per channel, activation ranges "
+        "fixed by MinMax over 128 training windows, QDQ MatMuls); `onnx-int8-dynamic` the same fused graph with "
+        "dynamic int8 (activation scales measured per batch), batched as is, for comparison: it is faster "
+        "per call but a text's answer depends on its neighbours, which is why the export ships static int8. "
+        "All siyasa backends sort windows by length before batching.",
+    ]
     path.write_text("\n".join(lines) + "\n")
 
 

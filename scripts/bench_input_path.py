@@ -87,10 +87,20 @@ def stage_seconds(text: str, tokenizer: WordPieceTokenizer, max_length: int = 25
     timed("links", lambda: link_roles(doc.text, doc.spans))
     for name, fmt in FORMATS.items():
         timed(f"format {name}", lambda fmt=fmt: fmt([doc]))
-    record = {"id": "bench", "text": text, "meta": {"topic": "bench"},
-              "spans": [{"start": s.start, "end": s.end, "label": s.label,
-                         "subtype": "PER" if s.label == "ACTOR" else "OTHER" if s.label == "EVENT" else None}
-                        for s in doc.spans]}  # fmt: skip
+    record = {
+        "id": "bench",
+        "text": text,
+        "meta": {"topic": "bench"},
+        "spans": [
+            {
+                "start": s.start,
+                "end": s.end,
+                "label": s.label,
+                "subtype": "PER" if s.label == "ACTOR" else "OTHER" if s.label == "EVENT" else None,
+            }
+            for s in doc.spans
+        ],
+    }
     timed("validate", lambda: check_record(record))
     out["words"] = len(words)
     return out
@@ -116,8 +126,10 @@ def main() -> None:
             stages = [k for k in full if k != "words"]
             total, total_small = sum(full[k] for k in stages), sum(small[k] for k in stages)
             worst = max(stages, key=lambda k: full[k])
-            rows.append(f"| {name} | {full['words']:,} | {args.chars / total:,.0f} | {total:.2f} | "
-                        f"{total / max(total_small, 1e-9):.1f}x | {worst} ({full[worst]:.2f} s) |")  # fmt: skip
+            rows.append(
+                f"| {name} | {full['words']:,} | {args.chars / total:,.0f} | {total:.2f} | "
+                f"{total / max(total_small, 1e-9):.1f}x | {worst} ({full[worst]:.2f} s) |"
+            )
             print(rows[-1], flush=True)
     head = [
         f"Made by `.venv/bin/python scripts/bench_input_path.py --chars {args.chars}` on {platform.machine()}, "

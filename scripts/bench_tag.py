@@ -68,8 +68,15 @@ def worker(mode: str, model: str, src: str, out: str, threads: int) -> dict:
         from siyasa.batch import tag_collection
 
         engine, actors = ("local", 1) if mode == "local" else ("ray", int(mode.split("-")[1]))
-        s = tag_collection(model, [src], out, engine=engine, actors=actors,
-                           threads=threads if engine == "local" else max(1, threads // actors), progress=False)  # fmt: skip
+        s = tag_collection(
+            model,
+            [src],
+            out,
+            engine=engine,
+            actors=actors,
+            threads=threads if engine == "local" else max(1, threads // actors),
+            progress=False,
+        )
         n = s.documents
     seconds = time.perf_counter() - start
     peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
@@ -78,8 +85,20 @@ def worker(mode: str, model: str, src: str, out: str, threads: int) -> dict:
 
 def run(mode: str, model: str, src: Path, tmp: Path, threads: int) -> dict:
     out = tmp / f"out-{mode}-{time.monotonic_ns()}"
-    cmd = [sys.executable, __file__, "--model", model, "--worker", mode, "--src", str(src), "--dest", str(out),
-           "--threads", str(threads)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        __file__,
+        "--model",
+        model,
+        "--worker",
+        mode,
+        "--src",
+        str(src),
+        "--dest",
+        str(out),
+        "--threads",
+        str(threads),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -119,19 +138,29 @@ def main() -> int:
                     vs.append(f"{ceiling / r['seconds']:.2f}x ceiling")
                 if local and mode.startswith("ray"):
                     vs.append(f"{local / r['seconds']:.2f}x local")
-                rows.append(f"| {Path(model).name} | {mode} | {args.docs:,} | {r['documents'] / r['seconds']:,.1f} | "
-                            f"{words[args.docs] / r['seconds']:,.0f} | {r['peak_mb']:,.0f} | {', '.join(vs) or '-'} |")  # fmt: skip
-            rows.append(f"| {Path(model).name} | local | {args.small:,} | {small_local['documents'] / small_local['seconds']:,.1f} | "
-                        f"{words[args.small] / small_local['seconds']:,.0f} | {small_local['peak_mb']:,.0f} | "
-                        f"peak memory {small_local['peak_mb'] / results['local']['peak_mb']:.2f}x the {args.docs:,}-document run |"
-                        if "local" in results else "")  # fmt: skip
-    lines = ["# Tagging a collection: `siyasa tag` against its ceiling", "",
-             f"Made by `.venv/bin/python scripts/bench_tag.py {' '.join(sys.argv[1:])}` on {os.cpu_count()} cores. "
-             "Documents of 3-8 corpus sentences sampled at random (seed 13). `ceiling` is `Tagger.pipe` over the texts "
-             "in chunks of 1,000 (no reading or writing); `local` and `ray-N` are `tag_collection` with Parquet output; "
-             "each row is one fresh process, and a Ray row's peak memory is its driver's only.", "",
-             "| model | engine | documents | documents/s | words/s | peak memory (MB) | relative |",
-             "|---|---|---:|---:|---:|---:|---|", *[r for r in rows if r]]  # fmt: skip
+                rows.append(
+                    f"| {Path(model).name} | {mode} | {args.docs:,} | {r['documents'] / r['seconds']:,.1f} | "
+                    f"{words[args.docs] / r['seconds']:,.0f} | {r['peak_mb']:,.0f} | {', '.join(vs) or '-'} |"
+                )
+            rows.append(
+                f"| {Path(model).name} | local | {args.small:,} | {small_local['documents'] / small_local['seconds']:,.1f} | "
+                f"{words[args.small] / small_local['seconds']:,.0f} | {small_local['peak_mb']:,.0f} | "
+                f"peak memory {small_local['peak_mb'] / results['local']['peak_mb']:.2f}x the {args.docs:,}-document run |"
+                if "local" in results
+                else ""
+            )
+    lines = [
+        "# Tagging a collection: `siyasa tag` against its ceiling",
+        "",
+        f"Made by `.venv/bin/python scripts/bench_tag.py {' '.join(sys.argv[1:])}` on {os.cpu_count()} cores. "
+        "Documents of 3-8 corpus sentences sampled at random (seed 13). `ceiling` is `Tagger.pipe` over the texts "
+        "in chunks of 1,000 (no reading or writing); `local` and `ray-N` are `tag_collection` with Parquet output; "
+        "each row is one fresh process, and a Ray row's peak memory is its driver's only.",
+        "",
+        "| model | engine | documents | documents/s | words/s | peak memory (MB) | relative |",
+        "|---|---|---:|---:|---:|---:|---|",
+        *[r for r in rows if r],
+    ]
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return 0

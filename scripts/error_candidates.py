@@ -27,8 +27,13 @@ def main() -> int:
     args = ap.parse_args()
     out: dict[str, list[str]] = defaultdict(list)
     for split in args.splits:
-        a, b = ([json.loads(x) for x in (run / "eval" / f"{split}.errors.jsonl").read_text(encoding="utf-8").splitlines()]
-                for run in (args.run_a, args.run_b))  # fmt: skip
+        a, b = (
+            [
+                json.loads(x)
+                for x in (run / "eval" / f"{split}.errors.jsonl").read_text(encoding="utf-8").splitlines()
+            ]
+            for run in (args.run_a, args.run_b)
+        )
         key = lambda e: (e["id"], e["kind"], e["start"], e["end"], e["label"])  # noqa: E731
         shared = {key(e) for e in a} & {key(e) for e in b}
         for e in a:

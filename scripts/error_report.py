@@ -44,16 +44,24 @@ def report(run: Path, split: str) -> str:
     ]
     metrics = json.loads((run / "eval" / f"{split}.metrics.json").read_text())
     items = classify(errors)
-    lines = [f"# Error analysis: {run.name}, {split} split", "",
-             f"Made by `.venv/bin/python scripts/error_report.py {run} --split {split}`. "
-             f"Micro F1 {metrics['overall_f1']:.3f} (P {metrics['overall_precision']:.3f}, R {metrics['overall_recall']:.3f}) "
-             f"over {metrics['documents']} documents.", ""]  # fmt: skip
+    lines = [
+        f"# Error analysis: {run.name}, {split} split",
+        "",
+        f"Made by `.venv/bin/python scripts/error_report.py {run} --split {split}`. "
+        f"Micro F1 {metrics['overall_f1']:.3f} (P {metrics['overall_precision']:.3f}, R {metrics['overall_recall']:.3f}) "
+        f"over {metrics['documents']} documents.",
+        "",
+    ]
     # 1. categories per type
     table = defaultdict(Counter)
     for it in items:
         table[it["type"]][it["category"]] += 1
-    lines += ["## Errors by kind and type", "", "| type | gold spans | " + " | ".join(KINDS) + " |",
-              "|---|---:|" + "---:|" * len(KINDS)]  # fmt: skip
+    lines += [
+        "## Errors by kind and type",
+        "",
+        "| type | gold spans | " + " | ".join(KINDS) + " |",
+        "|---|---:|" + "---:|" * len(KINDS),
+    ]
     for t in sorted(table):
         lines.append(
             f"| {t} | {metrics.get(t, {}).get('number', '-')} | "
@@ -91,8 +99,13 @@ def report(run: Path, split: str) -> str:
     # 5. unseen
     unseen = metrics.get("unseen", {})
     if unseen:
-        lines += ["", "## Recall on unseen mentions (surface form never labelled so in training)", "",
-                  "| type | recall | mentions |", "|---|---:|---:|"]  # fmt: skip
+        lines += [
+            "",
+            "## Recall on unseen mentions (surface form never labelled so in training)",
+            "",
+            "| type | recall | mentions |",
+            "|---|---:|---:|",
+        ]
         lines += [f"| {t} | {v['recall']:.3f} | {v['number']} |" for t, v in unseen.items()]
     lines += arguments_section(run, split, metrics)
     return "\n".join(lines) + "\n"
@@ -107,11 +120,17 @@ def arguments_section(run: Path, split: str, metrics: dict) -> list[str]:
     errors = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     a = metrics["arguments"]
     g = a["gold_spans"]["classification"]
-    lines = ["", f"## Event arguments ({a['linker']} linker, gold spans given)", "",
-             f"Classification P {g['precision']:.3f}, R {g['recall']:.3f}, F1 {g['f1']:.3f} over {a['documents']} documents "
-             f"and {a['events']} events ({g['gold']} gold arguments, {g['predicted']} predicted). Each wrong link is "
-             "`missed` (gold only), `spurious` (predicted only) or `wrong role`.", "",
-             "| kind | SOURCE | TARGET |", "|---|---:|---:|"]  # fmt: skip
+    lines = [
+        "",
+        f"## Event arguments ({a['linker']} linker, gold spans given)",
+        "",
+        f"Classification P {g['precision']:.3f}, R {g['recall']:.3f}, F1 {g['f1']:.3f} over {a['documents']} documents "
+        f"and {a['events']} events ({g['gold']} gold arguments, {g['predicted']} predicted). Each wrong link is "
+        "`missed` (gold only), `spurious` (predicted only) or `wrong role`.",
+        "",
+        "| kind | SOURCE | TARGET |",
+        "|---|---:|---:|",
+    ]
     kinds = Counter((e["kind"], e["gold"] or e["predicted"]) for e in errors)
     for k in ("missed", "spurious", "wrong role"):
         lines.append(f"| {k} | {kinds[(k, 'SOURCE')]} | {kinds[(k, 'TARGET')]} |")
@@ -135,8 +154,11 @@ def arguments_section(run: Path, split: str, metrics: dict) -> list[str]:
         sample = [e for e in errors if e["kind"] == k][:5]
         if sample:
             lines += ["", f"### Examples: {k}", ""]
-            lines += [f"- gold {e['gold'] or '-'}, predicted {e['predicted'] or '-'}: «{e['arg']}» of "
-                      f"{e['event_context']}" for e in sample]  # fmt: skip
+            lines += [
+                f"- gold {e['gold'] or '-'}, predicted {e['predicted'] or '-'}: «{e['arg']}» of "
+                f"{e['event_context']}"
+                for e in sample
+            ]
     return lines
 
 

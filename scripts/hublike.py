@@ -19,11 +19,21 @@ from siyasa.words import tokenize
 
 # AraBERT v02 base: BERT-base with a 64k WordPiece vocabulary, cased (do_lower_case false).
 ARABERT_V02 = {
-    "architectures": ["BertForMaskedLM"], "attention_probs_dropout_prob": 0.1, "hidden_act": "gelu",
-    "hidden_dropout_prob": 0.1, "hidden_size": 768, "initializer_range": 0.02, "intermediate_size": 3072,
-    "max_position_embeddings": 512, "model_type": "bert", "num_attention_heads": 12, "num_hidden_layers": 12,
-    "pad_token_id": 0, "type_vocab_size": 2, "vocab_size": 64000,
-}  # fmt: skip
+    "architectures": ["BertForMaskedLM"],
+    "attention_probs_dropout_prob": 0.1,
+    "hidden_act": "gelu",
+    "hidden_dropout_prob": 0.1,
+    "hidden_size": 768,
+    "initializer_range": 0.02,
+    "intermediate_size": 3072,
+    "max_position_embeddings": 512,
+    "model_type": "bert",
+    "num_attention_heads": 12,
+    "num_hidden_layers": 12,
+    "pad_token_id": 0,
+    "type_vocab_size": 2,
+    "vocab_size": 64000,
+}
 
 
 def make_arabert_like(
@@ -44,11 +54,29 @@ def make_arabert_like(
     tok = train_wordpiece(words, BackboneConfig(vocab_size=vocab_size, min_frequency=1), 512)
     vocab = sorted(tok.get_vocab().items(), key=lambda kv: kv[1])
     (out / "vocab.txt").write_text("".join(f"{t}\n" for t, _ in vocab), encoding="utf-8")
-    (out / "tokenizer_config.json").write_text(json.dumps(
-        {"do_lower_case": False, "model_max_length": 512, "tokenizer_class": "BertTokenizer",
-         "never_split": ["[بريد]", "[مستخدم]", "[رابط]"]}, ensure_ascii=False, indent=2))  # fmt: skip
-    (out / "special_tokens_map.json").write_text(json.dumps(
-        {"unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]", "mask_token": "[MASK]"}))  # fmt: skip
+    (out / "tokenizer_config.json").write_text(
+        json.dumps(
+            {
+                "do_lower_case": False,
+                "model_max_length": 512,
+                "tokenizer_class": "BertTokenizer",
+                "never_split": ["[بريد]", "[مستخدم]", "[رابط]"],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
+    (out / "special_tokens_map.json").write_text(
+        json.dumps(
+            {
+                "unk_token": "[UNK]",
+                "sep_token": "[SEP]",
+                "pad_token": "[PAD]",
+                "cls_token": "[CLS]",
+                "mask_token": "[MASK]",
+            }
+        )
+    )
     config = BertConfig(**{**ARABERT_V02, **shape, "vocab_size": len(vocab)})
     torch.manual_seed(seed)
     BertForMaskedLM(config).save_pretrained(out)  # config.json + model.safetensors

@@ -62,15 +62,31 @@ def main() -> int:
             elif model == "crf":
                 test = train_baseline(out=f"{args.out}/crf-{frac}", train_fraction=frac).metrics["test"]
             else:
-                cfg = load_config(args.config, [f"data.train_fraction={frac}", f"training.output_dir={args.out}",
-                                                f"training.run_name=bert-{frac}", "training.progress=false", *args.set])  # fmt: skip
+                cfg = load_config(
+                    args.config,
+                    [
+                        f"data.train_fraction={frac}",
+                        f"training.output_dir={args.out}",
+                        f"training.run_name=bert-{frac}",
+                        "training.progress=false",
+                        *args.set,
+                    ],
+                )
                 test = train(cfg).metrics["test"]
             seconds = round(time.perf_counter() - start)
             if reuse and frac == 1.0:
                 seconds = round(sum(record.wall_seconds.values()))
-            rows.append({"model": model, "fraction": frac, "documents": n_docs, "words": n_words,
-                         "seconds": seconds, "micro_f1": test["overall_f1"],
-                         **{t: test[t]["f1"] for t in TYPES if t in test}})  # fmt: skip
+            rows.append(
+                {
+                    "model": model,
+                    "fraction": frac,
+                    "documents": n_docs,
+                    "words": n_words,
+                    "seconds": seconds,
+                    "micro_f1": test["overall_f1"],
+                    **{t: test[t]["f1"] for t in TYPES if t in test},
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / "learning_curve.json").write_text(json.dumps(rows, indent=2) + "\n")
@@ -105,13 +121,22 @@ def plot(rows: list[dict], path: Path) -> None:
 
 
 def table(rows: list[dict], path: Path, argv: str) -> None:
-    lines = ["# Learning curve", "", f"Made by `.venv/bin/python scripts/learning_curve.py {argv}`.".replace("  ", " "), "",
-             "![learning curve](learning-curve.png)", "",
-             "| model | fraction | documents | words | micro F1 | ACTOR F1 | ROLE F1 | EVENT F1 | seconds |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    lines = [
+        "# Learning curve",
+        "",
+        f"Made by `.venv/bin/python scripts/learning_curve.py {argv}`.".replace("  ", " "),
+        "",
+        "![learning curve](learning-curve.png)",
+        "",
+        "| model | fraction | documents | words | micro F1 | ACTOR F1 | ROLE F1 | EVENT F1 | seconds |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
-        lines.append(f"| {r['model']} | {r['fraction']} | {r['documents']} | {r['words']} | {r['micro_f1']:.3f} | "
-                     + " | ".join(f"{r.get(t, 0):.3f}" for t in TYPES) + f" | {r['seconds']} |")  # fmt: skip
+        lines.append(
+            f"| {r['model']} | {r['fraction']} | {r['documents']} | {r['words']} | {r['micro_f1']:.3f} | "
+            + " | ".join(f"{r.get(t, 0):.3f}" for t in TYPES)
+            + f" | {r['seconds']} |"
+        )
     path.write_text("\n".join(lines) + "\n")
 
 

@@ -31,29 +31,43 @@ def load(run: Path) -> dict:
     how = {"crf": "`make baseline`", "arabert": "`make train`"}.get(
         r.config, f"`make train CONFIG=configs/{r.config}.yaml`"
     )
-    return {"metrics": r.metrics, "seconds": seconds, "hardware": where, "command": how,
-            "backbone": f"{backbone['requested']} → {backbone['actual']}" if backbone.get("fallback") else backbone["actual"],
-            "epochs": r.training.get("epochs")}  # fmt: skip
+    return {
+        "metrics": r.metrics,
+        "seconds": seconds,
+        "hardware": where,
+        "command": how,
+        "backbone": f"{backbone['requested']} → {backbone['actual']}"
+        if backbone.get("fallback")
+        else backbone["actual"],
+        "epochs": r.training.get("epochs"),
+    }
 
 
 def row(name: str, info: dict, split: str = "test") -> str:
     m = info["metrics"][split]
     unseen = m.get("unseen", {}).get("ACTOR", {})
     cells = [f"{m[t]['f1']:.3f}" if t in m else "-" for t in TYPES]
-    return (f"| {name} | {m['overall_precision']:.3f} | {m['overall_recall']:.3f} | **{m['overall_f1']:.3f}** | "
-            + " | ".join(cells) + f" | {unseen.get('recall', 0):.3f} |")  # fmt: skip
+    return (
+        f"| {name} | {m['overall_precision']:.3f} | {m['overall_recall']:.3f} | **{m['overall_f1']:.3f}** | "
+        + " | ".join(cells)
+        + f" | {unseen.get('recall', 0):.3f} |"
+    )
 
 
 def args_row(name: str, info: dict) -> str:
     a = info["metrics"]["test"]["arguments"]
     g, e = a["gold_spans"], a.get("end_to_end", {})
     end = f"{e['classification']['f1']:.3f} | {e['records']['f1']:.3f}" if e else "- | -"
-    return (f"| {name} | {a['linker']} | {g['identification']['f1']:.3f} | {g['classification']['f1']:.3f} | "
-            f"{g['records']['f1']:.3f} | {end} |")  # fmt: skip
+    return (
+        f"| {name} | {a['linker']} | {g['identification']['f1']:.3f} | {g['classification']['f1']:.3f} | "
+        f"{g['records']['f1']:.3f} | {end} |"
+    )
 
 
-HEAD = ("| model | P | R | micro F1 | ACTOR F1 | ROLE F1 | EVENT F1 | unseen ACTOR recall |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|")  # fmt: skip
+HEAD = (
+    "| model | P | R | micro F1 | ACTOR F1 | ROLE F1 | EVENT F1 | unseen ACTOR recall |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|"
+)
 
 
 def main() -> int:
@@ -66,14 +80,27 @@ def main() -> int:
         name, _, path = item.partition("=")
         runs[name] = load(Path(path))
     headline = HEAD + "\n" + "\n".join(row(n, i) for n, i in runs.items())
-    lines = ["# Results", "",
-             f"Made by `.venv/bin/python scripts/results.py {' '.join(repr(a) for a in sys.argv[1:])}` from the runs' own records.",
-             "Strict entity-level IOB2 scores (seqeval through `siyasa.scoring`), the same code for every model.",
-             "\"Unseen\" is recall on gold mentions whose surface form never carries that label in training.", "",
-             "## Test split", "", headline, "", "## Dev split", "", HEAD,
-             *[row(n, i, "dev") for n, i in runs.items()], "",
-             "## How each row was made", "", "| model | command | backbone | epochs | wall time | hardware |",
-             "|---|---|---|---:|---:|---|"]  # fmt: skip
+    lines = [
+        "# Results",
+        "",
+        f"Made by `.venv/bin/python scripts/results.py {' '.join(repr(a) for a in sys.argv[1:])}` from the runs' own records.",
+        "Strict entity-level IOB2 scores (seqeval through `siyasa.scoring`), the same code for every model.",
+        '"Unseen" is recall on gold mentions whose surface form never carries that label in training.',
+        "",
+        "## Test split",
+        "",
+        headline,
+        "",
+        "## Dev split",
+        "",
+        HEAD,
+        *[row(n, i, "dev") for n, i in runs.items()],
+        "",
+        "## How each row was made",
+        "",
+        "| model | command | backbone | epochs | wall time | hardware |",
+        "|---|---|---|---:|---:|---|",
+    ]
     for n, i in runs.items():
         lines.append(
             f"| {n} | {i['command']} | {i['backbone']} | {i['epochs'] or '-'} | {i['seconds'] / 60:.1f} min | {i['hardware']} |"
@@ -83,20 +110,30 @@ def main() -> int:
         a = next(i for i in runs.values() if "arguments" in i["metrics"]["test"])["metrics"]["test"][
             "arguments"
         ]
-        lines += ["", "## Event arguments (test split)", "",
-                  f"Scored on the {a['documents']} test documents annotated for arguments ({a['events']} events): the "
-                  "linker is given the gold spans, or the model's own spans (end to end: an argument counts only when "
-                  "both its spans were found exactly). Classification F1 counts (event, role, argument) triples; "
-                  "records are (event type, SOURCE, TARGET) surface triples per document (types written as EVENT "
-                  "for coarse models, which predict no subtype).", "",
-                  "| model | linker | gold spans: identification F1 | classification F1 | records F1 | end to end: classification F1 | records F1 |",
-                  "|---|---|---:|---:|---:|---:|---:|", *arg_rows]  # fmt: skip
-    lines += ["", "AraBERT (`aubmindlab/bert-base-arabertv02`) cannot be downloaded on the machines this project is built on,",
-              "so no AraBERT row is reported here; `make train` (or `configs/arabert-t4.yaml` on a GPU) produces it",
-              "wherever the hub or a local copy is reachable, and `scripts/results.py` adds it to this table.", "",
-              "Per-type detail, confusion matrices and error lists are in each run's `eval/` folder;",
-              "`docs/error-analysis.md` groups the errors of the offline BERT (`scripts/error_report.py`);",
-              "`docs/learning-curve.md` shows how F1 grows with training data (`scripts/learning_curve.py`)."]  # fmt: skip
+        lines += [
+            "",
+            "## Event arguments (test split)",
+            "",
+            f"Scored on the {a['documents']} test documents annotated for arguments ({a['events']} events): the "
+            "linker is given the gold spans, or the model's own spans (end to end: an argument counts only when "
+            "both its spans were found exactly). Classification F1 counts (event, role, argument) triples; "
+            "records are (event type, SOURCE, TARGET) surface triples per document (types written as EVENT "
+            "for coarse models, which predict no subtype).",
+            "",
+            "| model | linker | gold spans: identification F1 | classification F1 | records F1 | end to end: classification F1 | records F1 |",
+            "|---|---|---:|---:|---:|---:|---:|",
+            *arg_rows,
+        ]
+    lines += [
+        "",
+        "AraBERT (`aubmindlab/bert-base-arabertv02`) cannot be downloaded on the machines this project is built on,",
+        "so no AraBERT row is reported here; `make train` (or `configs/arabert-t4.yaml` on a GPU) produces it",
+        "wherever the hub or a local copy is reachable, and `scripts/results.py` adds it to this table.",
+        "",
+        "Per-type detail, confusion matrices and error lists are in each run's `eval/` folder;",
+        "`docs/error-analysis.md` groups the errors of the offline BERT (`scripts/error_report.py`);",
+        "`docs/learning-curve.md` shows how F1 grows with training data (`scripts/learning_curve.py`).",
+    ]
     Path(args.out).write_text("\n".join(lines) + "\n")
     print(headline)
     return 0

@@ -33,14 +33,16 @@ def test_block_compiles_to_args_with_rule_2_mentions():
     assert errors == []
     text = record["text"]
     first, second = text.index("موسكو"), text.index("موسكو", text.index("ورفضت"))
-    assert sorted(triples(record)) == sorted([
-        ("طالبت", "SOURCE", "واشنطن", text.index("واشنطن")),
-        ("طالبت", "TARGET", "موسكو", first),
-        ("بسحب", "SOURCE", "موسكو", first),  # its own sentence: the first mention
-        ("ورفضت", "SOURCE", "موسكو", second),  # the nearest in its sentence, not the first
-        ("والتقى", "SOURCE", "لافروف", text.index("لافروف")),
-        ("والتقى", "TARGET", "بلينكن", text.index("بلينكن")),
-    ])  # fmt: skip
+    assert sorted(triples(record)) == sorted(
+        [
+            ("طالبت", "SOURCE", "واشنطن", text.index("واشنطن")),
+            ("طالبت", "TARGET", "موسكو", first),
+            ("بسحب", "SOURCE", "موسكو", first),  # its own sentence: the first mention
+            ("ورفضت", "SOURCE", "موسكو", second),  # the nearest in its sentence, not the first
+            ("والتقى", "SOURCE", "لافروف", text.index("لافروف")),
+            ("والتقى", "TARGET", "بلينكن", text.index("بلينكن")),
+        ]
+    )
 
 
 def test_a_dropped_subject_links_the_nearest_mention_before():
@@ -133,10 +135,16 @@ def test_an_argument_inside_its_own_event_is_rejected():
     from siyasa.arguments import check_args
 
     # the schema forbids the nesting itself, so check_record stops at the spans ...
-    record = {"id": "x", "text": "هجوم حماس", "meta": {"topic": "t"},
-              "spans": [{"start": 0, "end": 9, "label": "EVENT", "subtype": "ASSAULT"},
-                        {"start": 5, "end": 9, "label": "ACTOR", "subtype": "ARMED"}],
-              "args": [{"event": [0, 9], "role": "SOURCE", "arg": [5, 9]}]}  # fmt: skip
+    record = {
+        "id": "x",
+        "text": "هجوم حماس",
+        "meta": {"topic": "t"},
+        "spans": [
+            {"start": 0, "end": 9, "label": "EVENT", "subtype": "ASSAULT"},
+            {"start": 5, "end": 9, "label": "ACTOR", "subtype": "ARMED"},
+        ],
+        "args": [{"event": [0, 9], "role": "SOURCE", "arg": [5, 9]}],
+    }
     messages = [p.message for p in check_record(record)]
     assert any("forbidden nesting" in m for m in messages)
     assert "arguments not checked: fix the spans first" in messages
@@ -214,7 +222,9 @@ def test_exports_carry_arguments_in_word_indices(tmp_path):
     args = by_id["t-2020-01-01-01"]["args"]
     toks = by_id["t-2020-01-01-01"]["tokens"]
     assert sorted((toks[a["event"][0]], a["role"], toks[a["arg"][0]]) for a in args) == [
-        ("طالبت", "SOURCE", "واشنطن"), ("طالبت", "TARGET", "موسكو")]  # fmt: skip
+        ("طالبت", "SOURCE", "واشنطن"),
+        ("طالبت", "TARGET", "موسكو"),
+    ]
     export_splits(tmp_path / "conll", tmp_path / "p", fmt="conll")
     tsv = "".join((tmp_path / "conll" / f"{s}.args.tsv").read_text() for s in ("train", "dev", "test"))
     assert "\t0:1\tSOURCE\t1:2\tطالبت\tواشنطن" in tsv and tsv.count("t-2020-01-01-01") == 2

@@ -23,13 +23,22 @@ def collection(tmp_path):
         json.dumps({"id": r["id"], "body": r["text"], "meta": r["meta"]}, ensure_ascii=False)
         for r in records[:4]
     ]
-    lines += ['{"id": "int", "body": 5}', "not json", '{"id": "blank", "body": "  "}', "",
-              '{"id": "surrogate", "body": "\\ud800x"}', '{"id": "nobody"}']  # fmt: skip
+    lines += [
+        '{"id": "int", "body": 5}',
+        "not json",
+        '{"id": "blank", "body": "  "}',
+        "",
+        '{"id": "surrogate", "body": "\\ud800x"}',
+        '{"id": "nobody"}',
+    ]
     (src / "news.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     import pyarrow as pa
 
-    pq.write_table(pa.table({"id": [r["id"] for r in records[4:]], "body": [r["text"] for r in records[4:]]}),
-                   src / "more.parquet", row_group_size=1)  # fmt: skip
+    pq.write_table(
+        pa.table({"id": [r["id"] for r in records[4:]], "body": [r["text"] for r in records[4:]]}),
+        src / "more.parquet",
+        row_group_size=1,
+    )
     (src / "txt" / "a" / "one.txt").write_text("رفضت روسيا القرار الأمريكي.", encoding="utf-8")
     (src / "txt" / "two.txt").write_text("التقى الرئيس الفرنسي إيمانويل ماكرون نظيره.", encoding="utf-8")
     return src
@@ -103,11 +112,37 @@ def test_jsonl_output_holds_the_same_rows_as_parquet(smoke_export, collection, t
 
 
 def test_the_cli_tags_and_reports(smoke_export, collection, tmp_path, capsys):
-    assert main(["tag", "--model", str(smoke_export), "--input", str(collection / "txt"), "--output",
-                 str(tmp_path / "o"), "--quiet"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "tag",
+                "--model",
+                str(smoke_export),
+                "--input",
+                str(collection / "txt"),
+                "--output",
+                str(tmp_path / "o"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert "2 documents" in capsys.readouterr().out
-    assert main(["tag", "--model", str(smoke_export), "--input", str(tmp_path / "missing"), "--output",
-                 str(tmp_path / "o2"), "--quiet"]) == 2  # fmt: skip
+    assert (
+        main(
+            [
+                "tag",
+                "--model",
+                str(smoke_export),
+                "--input",
+                str(tmp_path / "missing"),
+                "--output",
+                str(tmp_path / "o2"),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     assert "no such file" in capsys.readouterr().err
 
 
@@ -118,8 +153,17 @@ def test_the_ray_engine_writes_what_the_local_engine_writes(smoke_export, collec
         smoke_export, [collection], tmp_path / "local", text_field="body", shard_size=3, progress=False
     )
     try:
-        s = tag_collection(smoke_export, [collection], tmp_path / "ray", text_field="body", shard_size=3,
-                           engine="ray", actors=2, threads=1, progress=False)  # fmt: skip
+        s = tag_collection(
+            smoke_export,
+            [collection],
+            tmp_path / "ray",
+            text_field="body",
+            shard_size=3,
+            engine="ray",
+            actors=2,
+            threads=1,
+            progress=False,
+        )
     finally:
         ray.shutdown()
     assert s.documents == 8 and s.shards == 5
@@ -136,4 +180,6 @@ def test_tag_rows_serves_plain_columns_with_the_same_rows(smoke_export, tmp_path
     documents, events, errors = tag_rows(tagger, ["a", "b", "c"], [text, "", 7])
     assert [d["id"] for d in documents] == ["a"] and documents[0]["text"] == text
     assert [(e["id"], e["line"], e["reason"]) for e in errors] == [
-        ("b", 2, "text is empty"), ("c", 3, "text is int, not a string")]  # fmt: skip
+        ("b", 2, "text is empty"),
+        ("c", 3, "text is int, not a string"),
+    ]

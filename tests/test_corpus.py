@@ -126,8 +126,21 @@ def test_make_help_lists_every_target():
     import subprocess
 
     out = subprocess.run(["make", "help"], capture_output=True, text=True, check=True).stdout
-    for target in ("setup", "train", "evaluate", "test", "lint", "data", "validate-data", "data-stats", "clean",
-                   "export", "package", "baseline", "agreement"):  # fmt: skip
+    for target in (
+        "setup",
+        "train",
+        "evaluate",
+        "test",
+        "lint",
+        "data",
+        "validate-data",
+        "data-stats",
+        "clean",
+        "export",
+        "package",
+        "baseline",
+        "agreement",
+    ):
         assert f" {target} " in out.replace("\x1b[36m", " ").replace("\x1b[0m", " "), target
 
 
@@ -139,8 +152,10 @@ def test_dataset_card_figures_equal_an_independent_count_of_the_splits():
     from pathlib import Path
 
     card = Path("data/README.md").read_text(encoding="utf-8")
-    rows = {m[0].strip("* "): [int(x) for x in m[1:]] for m in re.findall(
-        r"^\| ([^|]+?) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$", card, flags=re.M)}  # fmt: skip
+    rows = {
+        m[0].strip("* "): [int(x) for x in m[1:]]
+        for m in re.findall(r"^\| ([^|]+?) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$", card, flags=re.M)
+    }
     for k, split in enumerate(("train", "dev", "test")):
         counts: Counter = Counter()
         for line in Path(f"data/processed/{split}.jsonl").read_text(encoding="utf-8").splitlines():

@@ -12,8 +12,13 @@ TEXT = "قال البيت الأبيض إن الرئيس الأمريكي دون
 
 
 def _doc() -> Doc:
-    marked = [("البيت الأبيض", "ACTOR", "ORG"), ("الرئيس الأمريكي", "ROLE", None), ("دونالد ترامب", "ACTOR", "PER"),
-              ("تحدث هاتفياً", "EVENT", "CONSULT"), ("خليفة حفتر", "ACTOR", "PER")]  # fmt: skip
+    marked = [
+        ("البيت الأبيض", "ACTOR", "ORG"),
+        ("الرئيس الأمريكي", "ROLE", None),
+        ("دونالد ترامب", "ACTOR", "PER"),
+        ("تحدث هاتفياً", "EVENT", "CONSULT"),
+        ("خليفة حفتر", "ACTOR", "PER"),
+    ]
     spans = []
     for surface, label, subtype in marked:
         start = TEXT.index(surface)
@@ -63,8 +68,22 @@ def test_predict_writes_one_event_per_line(smoke_export, tmp_path):
     with open("data/processed/test.jsonl", encoding="utf-8") as f:
         src.write_text("".join(f.readlines()[:2]), encoding="utf-8")
     out = tmp_path / "events.jsonl"
-    assert main(["predict", "--model", str(smoke_export), "--input", str(src), "--format", "events",
-                 "--output", str(out)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "predict",
+                "--model",
+                str(smoke_export),
+                "--input",
+                str(src),
+                "--format",
+                "events",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     records = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines()]
     assert {r["id"] for r in rows} <= {r["id"] for r in records}

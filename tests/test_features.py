@@ -79,8 +79,13 @@ def test_labels_sit_on_first_subwords_or_all_with_b_mapped_to_i():
 
 def test_repair_turns_orphan_inside_tags_into_begins():
     assert repair_iob2(["I-ACTOR", "I-ACTOR", "O", "I-ROLE", "B-EVENT", "I-ROLE"]) == [
-        "B-ACTOR", "I-ACTOR", "O", "B-ROLE", "B-EVENT", "B-ROLE",
-    ]  # fmt: skip
+        "B-ACTOR",
+        "I-ACTOR",
+        "O",
+        "B-ROLE",
+        "B-EVENT",
+        "B-ROLE",
+    ]
 
 
 def test_normaliser_matches_arabert_v02_on_hard_words():

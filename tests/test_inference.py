@@ -127,8 +127,16 @@ def test_export_leaves_no_partial_directory_when_interrupted(smoke_run, tmp_path
 
 def test_export_holds_card_settings_and_manifest(smoke_export):
     names = {p.name for p in smoke_export.iterdir()}
-    assert {"model.safetensors", "config.json", "tokenizer.json", "siyasa.json", "README.md", "model.onnx",
-            "model.int8.onnx", "manifest.json"} <= names  # fmt: skip
+    assert {
+        "model.safetensors",
+        "config.json",
+        "tokenizer.json",
+        "siyasa.json",
+        "README.md",
+        "model.onnx",
+        "model.int8.onnx",
+        "manifest.json",
+    } <= names
     assert not any(n.endswith((".bin", ".pt", ".pkl")) for n in names)
     settings = json.loads((smoke_export / "siyasa.json").read_text())
     assert settings["backbone"]["actual"] == "offline" and settings["data"]["train"]["sha256"]
@@ -147,13 +155,29 @@ def test_links_join_titles_and_names():
         start = text.index(sub)
         return Span(start, start + len(sub), label, subtype)
 
-    spans = sorted([span("الرئيس الأمريكي", "ROLE"), span("دونالد ترامب", "ACTOR", "PER"),
-                    span("غسان سلامة", "ACTOR", "PER"), span("المبعوث الأممي", "ROLE"),
-                    span("الأمين العام للأمم المتحدة", "ROLE"), span("للأمم المتحدة", "ACTOR", "ORG")])  # fmt: skip
-    links = {(text[spans[lk.role].start : spans[lk.role].end], text[spans[lk.actor].start : spans[lk.actor].end], lk.rule)
-             for lk in link_roles(text, spans)}  # fmt: skip
-    assert links == {("الرئيس الأمريكي", "دونالد ترامب", "title-name"), ("المبعوث الأممي", "غسان سلامة", "apposition"),
-                     ("الأمين العام للأمم المتحدة", "للأمم المتحدة", "nested")}  # fmt: skip
+    spans = sorted(
+        [
+            span("الرئيس الأمريكي", "ROLE"),
+            span("دونالد ترامب", "ACTOR", "PER"),
+            span("غسان سلامة", "ACTOR", "PER"),
+            span("المبعوث الأممي", "ROLE"),
+            span("الأمين العام للأمم المتحدة", "ROLE"),
+            span("للأمم المتحدة", "ACTOR", "ORG"),
+        ]
+    )
+    links = {
+        (
+            text[spans[lk.role].start : spans[lk.role].end],
+            text[spans[lk.actor].start : spans[lk.actor].end],
+            lk.rule,
+        )
+        for lk in link_roles(text, spans)
+    }
+    assert links == {
+        ("الرئيس الأمريكي", "دونالد ترامب", "title-name"),
+        ("المبعوث الأممي", "غسان سلامة", "apposition"),
+        ("الأمين العام للأمم المتحدة", "للأمم المتحدة", "nested"),
+    }
 
 
 def test_model_package_installs_and_tags_offline(smoke_run, tmp_path):
@@ -220,8 +244,10 @@ def test_transformers_pipeline_yields_the_taggers_word_aligned_spans(smoke_expor
     real = inference.viterbi_iob2
     inference.viterbi_iob2 = lambda probs, labels: probs.argmax(-1).tolist()
     try:
-        argmax_valid = [is_valid_iob2([lab for lab, _ in row]) for row in
-                        tagger.predict_word_probs([[w.text for w in tokenize(t)] for t in texts])]  # fmt: skip
+        argmax_valid = [
+            is_valid_iob2([lab for lab, _ in row])
+            for row in tagger.predict_word_probs([[w.text for w in tokenize(t)] for t in texts])
+        ]
     finally:
         inference.viterbi_iob2 = real
     assert sum(argmax_valid) >= 30
@@ -244,8 +270,10 @@ def test_links_on_corpus_documents():
         rec, _ = read_document(path)
         spans = sorted((Span.from_dict(d) for d in rec["spans"]), key=lambda s: (s.start, -s.end))
         t = rec["text"]
-        return {(t[spans[k.role].start : spans[k.role].end], t[spans[k.actor].start : spans[k.actor].end], k.rule)
-                for k in link_roles(t, spans)}  # fmt: skip
+        return {
+            (t[spans[k.role].start : spans[k.role].end], t[spans[k.actor].start : spans[k.actor].end], k.rule)
+            for k in link_roles(t, spans)
+        }
 
     assert ("وزير الخارجية الفرنسي", "جان نويل بارو", "title-name") in links_of(
         "data/raw/algeria/algeria-2025-04-16-01.txt"

@@ -10,14 +10,21 @@ import pytest
 from siyasa.arguments import score_args
 from siyasa.data import read_records, to_examples
 from siyasa.inference import Tagger
-from siyasa.linker import Linker, document_pairs, train_linker
+from siyasa.linker import Linker, train_linker
+from siyasa.linkfeatures import document_pairs
 from siyasa.linking import rule_links
 from siyasa.modeldir import LINKER_FILE, LINKER_WEIGHTS_FILE
 
 
 def _scores(docs, linker) -> dict:
-    rows = [([a.to_dict() for a in ex.args], [a.to_dict() for a in linker(ex.text, ex.spans)],
-             {(s.start, s.end): s.subtype for s in ex.spans if s.label == "EVENT"}) for ex in docs]  # fmt: skip
+    rows = [
+        (
+            [a.to_dict() for a in ex.args],
+            [a.to_dict() for a in linker(ex.text, ex.spans)],
+            {(s.start, s.end): s.subtype for s in ex.spans if s.label == "EVENT"},
+        )
+        for ex in docs
+    ]
     return score_args(rows)["classification"]
 
 
@@ -32,9 +39,11 @@ def test_learned_linker_beats_the_rule_baseline_on_dev():
 
 def test_candidates_never_overlap_their_event_and_reach_earlier_sentences():
     text = "التقى الرئيس. ثم رفض [x] العرض."
-    spans = [{"start": 0, "end": 5, "label": "EVENT", "subtype": "CONSULT"},
-             {"start": 6, "end": 12, "label": "ROLE", "subtype": None},
-             {"start": 17, "end": 20, "label": "EVENT", "subtype": "REJECT"}]  # fmt: skip
+    spans = [
+        {"start": 0, "end": 5, "label": "EVENT", "subtype": "CONSULT"},
+        {"start": 6, "end": 12, "label": "ROLE", "subtype": None},
+        {"start": 17, "end": 20, "label": "EVENT", "subtype": "REJECT"},
+    ]
     pairs = [((e.start, e.end), (c.start, c.end)) for e, c, _ in document_pairs(text, spans)]
     assert pairs == [((0, 5), (6, 12)), ((17, 20), (6, 12))]  # the second event reaches back a sentence
 
@@ -59,8 +68,14 @@ def test_a_saved_linker_links_the_same_without_torch(smoke_export):
         f"r = json.loads(sys.stdin.read())\n"
         f"print(json.dumps([a.to_dict() for a in Linker.load({str(smoke_export)!r}).link(r['text'], r['spans'])]))"
     )
-    out = subprocess.run([sys.executable, "-c", code], input=json.dumps(record), capture_output=True, text=True,
-                         check=True, timeout=60)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(record),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     assert json.loads(out.stdout) == expected
 
 
@@ -86,8 +101,11 @@ def test_argument_errors_list_missed_spurious_and_wrong_roles_with_context():
     extra = Arg(keep.event, "SOURCE", (actor.start, actor.end))
     errors = argument_errors([ex], lambda text, spans: [keep, flipped, extra, *gold[3:]])
     kinds = {(e["kind"], tuple(e["event_offsets"]), tuple(e["arg_offsets"])) for e in errors}
-    assert kinds == {("missed", drop.event, drop.arg), ("wrong role", flip.event, flip.arg),
-                     ("spurious", extra.event, extra.arg)}  # fmt: skip
+    assert kinds == {
+        ("missed", drop.event, drop.arg),
+        ("wrong role", flip.event, flip.arg),
+        ("spurious", extra.event, extra.arg),
+    }
     for e in errors:
         assert (
             ex.text[slice(*e["arg_offsets"])] == e["arg"] and "【" + e["event"] + "】" in e["event_context"]

@@ -32,16 +32,30 @@ def test_verb_subject_object_order():
 
 def test_subject_before_the_verb_and_target_after_a_preposition():
     text = "وقالت إن واشنطن فرضت عقوبات على طهران."
-    spans = spans_of(text, [("واشنطن", "ACTOR", "GPE"), ("فرضت", "EVENT", "SANCTION"), ("عقوبات", "EVENT", "SANCTION"),
-                            ("طهران", "ACTOR", "GPE")])  # fmt: skip
+    spans = spans_of(
+        text,
+        [
+            ("واشنطن", "ACTOR", "GPE"),
+            ("فرضت", "EVENT", "SANCTION"),
+            ("عقوبات", "EVENT", "SANCTION"),
+            ("طهران", "ACTOR", "GPE"),
+        ],
+    )
     got = links(text, spans)
     assert ("فرضت", "SOURCE", "واشنطن") in got and ("عقوبات", "TARGET", "طهران") in got
 
 
 def test_a_title_beside_a_name_links_the_name_and_never_a_later_sentence():
     text = "انتقد الرئيس الأمريكي دونالد ترامب القرار. ثم وصل الوزير."
-    spans = spans_of(text, [("انتقد", "EVENT", "ACCUSE"), ("الرئيس الأمريكي", "ROLE", None),
-                            ("دونالد ترامب", "ACTOR", "PER"), ("الوزير", "ROLE", None)])  # fmt: skip
+    spans = spans_of(
+        text,
+        [
+            ("انتقد", "EVENT", "ACCUSE"),
+            ("الرئيس الأمريكي", "ROLE", None),
+            ("دونالد ترامب", "ACTOR", "PER"),
+            ("الوزير", "ROLE", None),
+        ],
+    )
     assert links(text, spans) == {("انتقد", "SOURCE", "دونالد ترامب")}
 
 
@@ -53,8 +67,15 @@ def test_a_dropped_subject_takes_the_last_mention_before():
 
 def test_the_possessor_of_an_event_noun_undergoes_or_performs_it_by_type():
     text = "جاء ذلك بعد اعتقال المعارض وزيارة بوتين."
-    spans = spans_of(text, [("اعتقال", "EVENT", "COERCE"), ("المعارض", "ROLE", None), ("وزيارة", "EVENT", "CONSULT"),
-                            ("بوتين", "ACTOR", "PER")])  # fmt: skip
+    spans = spans_of(
+        text,
+        [
+            ("اعتقال", "EVENT", "COERCE"),
+            ("المعارض", "ROLE", None),
+            ("وزيارة", "EVENT", "CONSULT"),
+            ("بوتين", "ACTOR", "PER"),
+        ],
+    )
     got = links(text, spans)
     assert ("اعتقال", "TARGET", "المعارض") in got and ("وزيارة", "SOURCE", "بوتين") in got
 

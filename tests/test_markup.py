@@ -72,9 +72,15 @@ def test_crossing_spans_are_rejected():
     # Crossing cannot be written with brackets, so it is checked on the record itself.
     from siyasa.validation import check_record
 
-    rec = {"id": "x", "text": "الأمين العام للأمم المتحدة", "meta": {"topic": "t"},
-           "spans": [{"start": 0, "end": 12, "label": "ROLE", "subtype": None},
-                     {"start": 7, "end": 18, "label": "ACTOR", "subtype": "ORG"}]}  # fmt: skip
+    rec = {
+        "id": "x",
+        "text": "الأمين العام للأمم المتحدة",
+        "meta": {"topic": "t"},
+        "spans": [
+            {"start": 0, "end": 12, "label": "ROLE", "subtype": None},
+            {"start": 7, "end": 18, "label": "ACTOR", "subtype": "ORG"},
+        ],
+    }
     assert any("crossing spans" in p.message for p in check_record(rec))
 
 

@@ -10,8 +10,34 @@ from siyasa.words import tokenize
 pytestmark = pytest.mark.slow
 
 ARABIC = st.characters(min_codepoint=0x0600, max_codepoint=0x06FF)
-SPECIAL = st.sampled_from(["\u200f", "\u200e", "\u202b", "\u202c", "\u200c", "\u200d", "\ufeff", "\u0640", "\u064b",
-                           "😀", "\x00", "\x07", "\t", "\n", "\r", " ", "«", "»", "،", "؟", "[", "]", "\\", "ﷺ"])  # fmt: skip
+SPECIAL = st.sampled_from(
+    [
+        "\u200f",
+        "\u200e",
+        "\u202b",
+        "\u202c",
+        "\u200c",
+        "\u200d",
+        "\ufeff",
+        "\u0640",
+        "\u064b",
+        "😀",
+        "\x00",
+        "\x07",
+        "\t",
+        "\n",
+        "\r",
+        " ",
+        "«",
+        "»",
+        "،",
+        "؟",
+        "[",
+        "]",
+        "\\",
+        "ﷺ",
+    ]
+)
 TEXT = st.one_of(
     st.text(max_size=300),
     st.text(st.one_of(ARABIC, SPECIAL, st.characters()), max_size=400),
@@ -80,8 +106,19 @@ def test_predict_on_generated_jsonl_never_crashes_and_is_batch_invariant(
     outs = []
     for batch in ("1", "32"):
         out = tmp / f"out{batch}.jsonl"
-        code = main(["predict", "--model", str(smoke_export), "--input", str(src), "--output", str(out),
-                     "--batch-size", batch])  # fmt: skip
+        code = main(
+            [
+                "predict",
+                "--model",
+                str(smoke_export),
+                "--input",
+                str(src),
+                "--output",
+                str(out),
+                "--batch-size",
+                batch,
+            ]
+        )
         if surrogate:
             assert code == 2 and not out.exists()
             return

@@ -71,8 +71,19 @@ def wait_until(predicate, seconds: float = 30.0, what: str = "the server") -> No
 def cli_server(model, *options):
     """`siyasa serve` in a subprocess on a free loopback port: yields (base URL, process)."""
     port = free_port()
-    cmd = [sys.executable, "-m", "siyasa", "serve", "--model", str(model), "--port", str(port),
-           "--backend", "onnx", *options]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "siyasa",
+        "serve",
+        "--model",
+        str(model),
+        "--port",
+        str(port),
+        "--backend",
+        "onnx",
+        *options,
+    ]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"}
     )
@@ -96,8 +107,17 @@ def cli_server(model, *options):
 @pytest.fixture(scope="module")
 def live(smoke_export):
     # --max-queue 16: the fifty-request test keeps 16 requests in flight and expects no 503
-    with cli_server(smoke_export, "--max-body-bytes", str(BODY_LIMIT), "--header-timeout", str(HEADER_TIMEOUT),
-                    "--body-timeout", str(BODY_TIMEOUT), "--max-queue", "16") as started:  # fmt: skip
+    with cli_server(
+        smoke_export,
+        "--max-body-bytes",
+        str(BODY_LIMIT),
+        "--header-timeout",
+        str(HEADER_TIMEOUT),
+        "--body-timeout",
+        str(BODY_TIMEOUT),
+        "--max-queue",
+        "16",
+    ) as started:
         yield started
 
 
@@ -230,8 +250,10 @@ def test_chunked_body_over_the_limit_gets_413_at_once_and_memory_stays_flat(live
     total, sent, answer = 100 * 2**20, 0, b""
     deadline = time.monotonic() + 30
     with socket.create_connection(("127.0.0.1", port_of(base)), timeout=5) as s:
-        s.sendall(b"POST /v1/tag HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                  b"Transfer-Encoding: chunked\r\n\r\n")  # fmt: skip
+        s.sendall(
+            b"POST /v1/tag HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
         while sent < total and time.monotonic() < deadline:
             if select.select([s], [], [], 0)[0]:  # the server has answered
                 break
@@ -365,9 +387,39 @@ def _dev_words() -> list[str]:
 
 ARABIC = st.characters(min_codepoint=0x0621, max_codepoint=0x064A)
 MARKS = st.characters(min_codepoint=0x064B, max_codepoint=0x0652)
-SPECIAL = st.sampled_from(["\u200f", "\u200e", "\u202b", "\u202c", "\u2067", "\u061c", "\u200c", "\u200d",
-                           "\ufeff", "\u0640", "\u0670", "😀", "\x00", "\x07", "\x1b", "\x85",
-                           "\t", "\n", "\r", " ", "\xa0", "«", "»", "،", "؟", ".", '"', "\\", "ﷺ"])  # fmt: skip
+SPECIAL = st.sampled_from(
+    [
+        "\u200f",
+        "\u200e",
+        "\u202b",
+        "\u202c",
+        "\u2067",
+        "\u061c",
+        "\u200c",
+        "\u200d",
+        "\ufeff",
+        "\u0640",
+        "\u0670",
+        "😀",
+        "\x00",
+        "\x07",
+        "\x1b",
+        "\x85",
+        "\t",
+        "\n",
+        "\r",
+        " ",
+        "\xa0",
+        "«",
+        "»",
+        "،",
+        "؟",
+        ".",
+        '"',
+        "\\",
+        "ﷺ",
+    ]
+)
 SURROGATE = st.sampled_from(["\ud800", "\udbff", "\udc00", "\udfff"])
 PIECE = st.one_of(
     st.sampled_from(_dev_words()).map(lambda w: w + " "),

@@ -22,9 +22,21 @@ def smoke(tmp_path, *overrides):
 def test_smoke_run_writes_a_complete_run_record(smoke_run):
     result, _ = smoke_run
     run = result.run_dir
-    for f in ("config.yaml", "run.json", "metrics.json", "log_history.json", "model/config.json",
-              "model/model.safetensors", "model/siyasa.json", "eval/dev.metrics.json", "eval/test.metrics.json",
-              "eval/test.errors.jsonl", "eval/test.args_errors.jsonl", "eval/test.confusion.png", "eval/learning_curve.png"):  # fmt: skip
+    for f in (
+        "config.yaml",
+        "run.json",
+        "metrics.json",
+        "log_history.json",
+        "model/config.json",
+        "model/model.safetensors",
+        "model/siyasa.json",
+        "eval/dev.metrics.json",
+        "eval/test.metrics.json",
+        "eval/test.errors.jsonl",
+        "eval/test.args_errors.jsonl",
+        "eval/test.confusion.png",
+        "eval/learning_curve.png",
+    ):
         assert (run / f).exists(), f
     record = json.loads((run / "run.json").read_text())
     assert record["backbone"]["requested"] == "offline" and record["backbone"]["actual"] == "offline"
@@ -74,12 +86,30 @@ def test_hub_layout_backbone_trains_through_the_real_loading_path(tmp_path):
     from siyasa.data import read_records
 
     texts = [r["text"] for r in read_records("data/processed/train.jsonl")[:10]]
-    local = make_arabert_like(tmp_path / "bert-base-arabertv02", texts, vocab_size=500, hidden_size=32,
-                              num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)  # fmt: skip
-    cfg = load_config("configs/arabert.yaml", [
-        f"model.name_or_path={local}", "model.max_length=64", "model.stride=16", "data.train_fraction=0.1",
-        "data.max_eval_docs=2", "training.num_train_epochs=1", "training.progress=false",
-        f"training.output_dir={tmp_path}/out", f"data.cache_dir={tmp_path}/cache", "training.run_name=hub"])  # fmt: skip
+    local = make_arabert_like(
+        tmp_path / "bert-base-arabertv02",
+        texts,
+        vocab_size=500,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+    )
+    cfg = load_config(
+        "configs/arabert.yaml",
+        [
+            f"model.name_or_path={local}",
+            "model.max_length=64",
+            "model.stride=16",
+            "data.train_fraction=0.1",
+            "data.max_eval_docs=2",
+            "training.num_train_epochs=1",
+            "training.progress=false",
+            f"training.output_dir={tmp_path}/out",
+            f"data.cache_dir={tmp_path}/cache",
+            "training.run_name=hub",
+        ],
+    )
     result = train(cfg)
     record = json.loads((result.run_dir / "run.json").read_text())
     assert record["backbone"] == {
@@ -94,12 +124,26 @@ def test_hub_layout_backbone_trains_through_the_real_loading_path(tmp_path):
 
 def test_unavailable_backbone_falls_back_within_seconds_and_says_so(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    cfg = load_config("configs/arabert.yaml", [
-        "model.name_or_path=aubmindlab/no-such-model-for-tests", "backbone.max_length=64", "backbone.stride=16",
-        "backbone.vocab_size=400", "backbone.hidden_size=32", "backbone.num_hidden_layers=1",
-        "backbone.num_attention_heads=2", "backbone.intermediate_size=64", "backbone.num_train_epochs=1",
-        "data.train_fraction=0.1", "data.max_eval_docs=2", "training.progress=false",
-        f"training.output_dir={tmp_path}/out", f"data.cache_dir={tmp_path}/cache", "training.run_name=fb"])  # fmt: skip
+    cfg = load_config(
+        "configs/arabert.yaml",
+        [
+            "model.name_or_path=aubmindlab/no-such-model-for-tests",
+            "backbone.max_length=64",
+            "backbone.stride=16",
+            "backbone.vocab_size=400",
+            "backbone.hidden_size=32",
+            "backbone.num_hidden_layers=1",
+            "backbone.num_attention_heads=2",
+            "backbone.intermediate_size=64",
+            "backbone.num_train_epochs=1",
+            "data.train_fraction=0.1",
+            "data.max_eval_docs=2",
+            "training.progress=false",
+            f"training.output_dir={tmp_path}/out",
+            f"data.cache_dir={tmp_path}/cache",
+            "training.run_name=fb",
+        ],
+    )
     start = time.perf_counter()
     result = train(cfg)
     record = json.loads((result.run_dir / "run.json").read_text())
@@ -122,8 +166,14 @@ def test_unavailable_backbone_falls_back_within_seconds_and_says_so(tmp_path, ca
 
 def test_unavailable_backbone_without_fallback_stops_with_the_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    cfg = load_config("configs/arabert.yaml", ["model.offline_fallback=false", f"training.output_dir={tmp_path}",
-                                               "model.name_or_path=aubmindlab/no-such-model-for-tests"])  # fmt: skip
+    cfg = load_config(
+        "configs/arabert.yaml",
+        [
+            "model.offline_fallback=false",
+            f"training.output_dir={tmp_path}",
+            "model.name_or_path=aubmindlab/no-such-model-for-tests",
+        ],
+    )
     with pytest.raises(UserError, match="model.name_or_path=/path/to/folder"):
         train(cfg)
 
@@ -176,9 +226,20 @@ def test_two_cpu_processes_train_one_shared_model(smoke_run, tmp_path):
     from pathlib import Path
 
     torchrun = Path(sys.executable).parent / "torchrun"
-    cmd = [str(torchrun), "--standalone", "--nproc_per_node", "2", "train.py", "--config", "configs/smoke.yaml",
-           "--set", "training.use_cpu=true", "training.run_name=ddp", f"training.output_dir={tmp_path}/out",
-           f"data.cache_dir={tmp_path}/cache"]  # fmt: skip
+    cmd = [
+        str(torchrun),
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "train.py",
+        "--config",
+        "configs/smoke.yaml",
+        "--set",
+        "training.use_cpu=true",
+        "training.run_name=ddp",
+        f"training.output_dir={tmp_path}/out",
+        f"data.cache_dir={tmp_path}/cache",
+    ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -67,15 +67,21 @@ def test_a_failing_predict_leaves_the_previous_output_untouched(smoke_export, tm
 
 @pytest.mark.parametrize(
     "case, message",
-    [("input is a directory", "is a directory; give a file"), ("output folder missing", "does not exist"),
-     ("output is a directory", "is a directory; give a file path")],
-)  # fmt: skip
+    [
+        ("input is a directory", "is a directory; give a file"),
+        ("output folder missing", "does not exist"),
+        ("output is a directory", "is a directory; give a file path"),
+    ],
+)
 def test_bad_paths_are_errors_before_any_inference(case, message, tmp_path, monkeypatch):
     monkeypatch.setattr(Tagger, "load", lambda *a, **k: pytest.fail("the model was loaded"))
     src = tmp_path / "in.txt"
     src.write_text("نص\n", encoding="utf-8")
-    args = {"input is a directory": (str(tmp_path), None), "output folder missing": (str(src), str(tmp_path / "no" / "x")),
-            "output is a directory": (str(src), str(tmp_path))}[case]  # fmt: skip
+    args = {
+        "input is a directory": (str(tmp_path), None),
+        "output folder missing": (str(src), str(tmp_path / "no" / "x")),
+        "output is a directory": (str(src), str(tmp_path)),
+    }[case]
     with pytest.raises(UserError, match=message):
         predict("unused", args[0], output=args[1])
 

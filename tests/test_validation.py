@@ -6,8 +6,12 @@ import pytest
 
 from siyasa.cli import main
 
-GOOD = {"id": "a", "text": "رفضت روسيا القرار", "spans": [{"start": 5, "end": 10, "label": "ACTOR", "subtype": "GPE"}],
-        "meta": {"topic": "t"}}  # fmt: skip
+GOOD = {
+    "id": "a",
+    "text": "رفضت روسيا القرار",
+    "spans": [{"start": 5, "end": 10, "label": "ACTOR", "subtype": "GPE"}],
+    "meta": {"topic": "t"},
+}
 
 
 def _with(**changes):

@@ -13,8 +13,19 @@ def test_offsets_index_the_original_text():
 
 def test_arabic_punctuation_and_quotes_are_separate_words():
     assert texts("الأبيض، الجمعة؛ لماذا؟ «حماس» “فتح”") == [
-        "الأبيض", "،", "الجمعة", "؛", "لماذا", "؟", "«", "حماس", "»", "“", "فتح", "”",
-    ]  # fmt: skip
+        "الأبيض",
+        "،",
+        "الجمعة",
+        "؛",
+        "لماذا",
+        "؟",
+        "«",
+        "حماس",
+        "»",
+        "“",
+        "فتح",
+        "”",
+    ]
 
 
 def test_diacritics_and_tatweel_stay_inside_words():

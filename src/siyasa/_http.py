@@ -26,8 +26,9 @@ def _json_bytes(content: Any) -> bytes:
     return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
-async def send_json(send: Callable, status: int, content: Any, *, close: bool = False,
-                    headers: dict[str, str] | None = None) -> None:  # fmt: skip
+async def send_json(
+    send: Callable, status: int, content: Any, *, close: bool = False, headers: dict[str, str] | None = None
+) -> None:
     """Answer with a JSON body straight through ASGI `send` (for layers that run outside FastAPI)."""
     body = _json_bytes(content)
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
@@ -89,8 +90,11 @@ class GuardedH11Protocol(H11Protocol):
         """uvicorn's answer to an unparsable or oversized request head, as JSON."""
         body = _json_bytes({"detail": msg})
         headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
-        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
-                      h11.Data(data=body), h11.EndOfMessage()):  # fmt: skip
+        for event in (
+            h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+            h11.Data(data=body),
+            h11.EndOfMessage(),
+        ):
             self.transport.write(self.conn.send(event))
         self.transport.close()
 

@@ -20,8 +20,12 @@ PASS1, PASS2 = "data/agreement/pass1", "data/agreement/pass2"  # the span study,
 ARGS_PASS1, ARGS_PASS2 = "data/agreement/args/pass1", "data/agreement/args/pass2"  # the argument study
 
 
-def study(pass1: str | Path = PASS1, pass2: str | Path = PASS2, args_pass1: str | Path = ARGS_PASS1,
-          args_pass2: str | Path = ARGS_PASS2) -> tuple[dict, dict[str, dict[str, list[str]]]]:  # fmt: skip
+def study(
+    pass1: str | Path = PASS1,
+    pass2: str | Path = PASS2,
+    args_pass1: str | Path = ARGS_PASS1,
+    args_pass2: str | Path = ARGS_PASS2,
+) -> tuple[dict, dict[str, dict[str, list[str]]]]:
     """Both agreement studies: the result (spans, and "arguments" when both argument passes exist)
     and the disagreements found by one pass only, per kind and document."""
     result = agreement(pass1, pass2)
@@ -35,8 +39,11 @@ def study(pass1: str | Path = PASS1, pass2: str | Path = PASS2, args_pass1: str 
 
 def disagreements_markdown(found: dict[str, dict[str, list[str]]]) -> str:
     """The disagreement list for adjudication: one section per kind and document."""
-    return "".join(f"## {kind}: {doc}\n\n" + "".join(f"- {x}\n" for x in lines) + "\n"
-                   for kind, docs in found.items() for doc, lines in docs.items())  # fmt: skip
+    return "".join(
+        f"## {kind}: {doc}\n\n" + "".join(f"- {x}\n" for x in lines) + "\n"
+        for kind, docs in found.items()
+        for doc, lines in docs.items()
+    )
 
 
 def strip_files(paths: list[str | Path], out: str | Path) -> list[Path]:
@@ -123,7 +130,7 @@ def agreement(pass1: str | Path, pass2: str | Path) -> dict:
                 "pass2": total_b[t],
             }
             for t in labels
-        },  # fmt: skip
+        },
     }
     return result
 
@@ -164,20 +171,27 @@ def write_card_section(card: str | Path, result: dict) -> None:
     """Rewrite the dataset card's agreement section (between its markers) from an agreement result."""
     from .report import replace_section
 
-    body = (f"{result['documents']} documents (about 10% of the corpus, three or four from each of seven of the eight writers; the eighth was still writing when the sample was drawn) were "
-                f"annotated a second time from their unmarked text by annotators who never saw the first annotation "
-                f"and worked from the guidelines alone. Span-level agreement (F1 of exact matches, nested spans "
-                f"included), computed by `make agreement` (`siyasa data agreement`) from `data/agreement/pass1` "
-                f"(the first annotation, frozen) and `data/agreement/pass2`:\n\n{agreement_table(result)}\n\n"
-                f"The disagreements were then adjudicated against the guidelines and the corpus files corrected.")  # fmt: skip
+    body = (
+        f"{result['documents']} documents (about 10% of the corpus, three or four from each of seven of the eight writers; the eighth was still writing when the sample was drawn) were "
+        f"annotated a second time from their unmarked text by annotators who never saw the first annotation "
+        f"and worked from the guidelines alone. Span-level agreement (F1 of exact matches, nested spans "
+        f"included), computed by `make agreement` (`siyasa data agreement`) from `data/agreement/pass1` "
+        f"(the first annotation, frozen) and `data/agreement/pass2`:\n\n{agreement_table(result)}\n\n"
+        f"The disagreements were then adjudicated against the guidelines and the corpus files corrected."
+    )
     replace_section(card, "agreement", body)
     if "arguments" in result:
         r = result["arguments"]
-        replace_section(card, "args-agreement", (
-            f"{r['documents']} documents ({r['events']} events) were annotated for arguments twice, independently, "
-            "with the gold spans given: pass 1 is the corpus annotation frozen in `data/agreement/args/pass1`, pass 2 "
-            "a second annotator's from the guidelines alone (`data/agreement/args/pass2`). Computed by `make "
-            "agreement`; F1 of exact (event, role, argument) triples:\n\n" + args_agreement_table(r)))  # fmt: skip
+        replace_section(
+            card,
+            "args-agreement",
+            (
+                f"{r['documents']} documents ({r['events']} events) were annotated for arguments twice, independently, "
+                "with the gold spans given: pass 1 is the corpus annotation frozen in `data/agreement/args/pass1`, pass 2 "
+                "a second annotator's from the guidelines alone (`data/agreement/args/pass2`). Computed by `make "
+                "agreement`; F1 of exact (event, role, argument) triples:\n\n" + args_agreement_table(r)
+            ),
+        )
 
 
 def args_pairs(pass1: str | Path, pass2: str | Path) -> list[tuple[str, dict, dict]]:
@@ -207,8 +221,10 @@ def args_agreement(pairs: list[tuple[str, dict, dict]]) -> dict:
 
 def args_agreement_table(result: dict) -> str:
     rows = ["| | arguments (pass 1) | arguments (pass 2) | F1 |", "|---|---:|---:|---:|"]
-    named = [("**classification** (event, role, argument)", result["classification"]),
-             ("identification (role ignored)", result["identification"])]  # fmt: skip
+    named = [
+        ("**classification** (event, role, argument)", result["classification"]),
+        ("identification (role ignored)", result["identification"]),
+    ]
     named += [(role, r) for role, r in result["per_role"].items()]
     named += [(t, r) for t, r in result["per_event_type"].items()]
     for name, r in named:
@@ -222,9 +238,11 @@ def disagreements_args(pairs: list[tuple[str, dict, dict]], context: int = 35) -
     for doc_id, a, b in pairs:
         text = a["text"]
         ka, kb = set(map(arg_key, a["args"])), set(map(arg_key, b["args"]))
-        lines = [f"{who}: {role} {text[arg[0]:arg[1]]!r} of {snippet(text, ev[0], ev[1], context)}"
-                 for who, only in (("pass1 only", ka - kb), ("pass2 only", kb - ka))
-                 for ev, role, arg in sorted(only)]  # fmt: skip
+        lines = [
+            f"{who}: {role} {text[arg[0] : arg[1]]!r} of {snippet(text, ev[0], ev[1], context)}"
+            for who, only in (("pass1 only", ka - kb), ("pass2 only", kb - ka))
+            for ev, role, arg in sorted(only)
+        ]
         if lines:
             out[doc_id] = lines
     return out

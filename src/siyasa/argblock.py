@@ -64,17 +64,29 @@ def parse_block(
         ev = events[k]
         ev_text, ev_para = text[ev["start"] : ev["end"]], para[ev["start"]]
         if int(m.group(1)) != ev_para or m.group(2) != ev_text:
-            errors.append((n, 1, f"line says {m.group(1)} {m.group(2)!r} but event {k + 1} of the text is "
-                                 f"{ev_para} {ev_text!r}: list every event once, in text order "
-                                 "(scripts/args_template.py writes the list)"))  # fmt: skip
+            errors.append(
+                (
+                    n,
+                    1,
+                    f"line says {m.group(1)} {m.group(2)!r} but event {k + 1} of the text is "
+                    f"{ev_para} {ev_text!r}: list every event once, in text order "
+                    "(scripts/args_template.py writes the list)",
+                )
+            )
             break
         col = line.index("|") + 2 if m.group(3) is not None else len(line)
         for part in (m.group(3) or "").split("|"):
             if not part.strip():
                 continue
             if part.strip() == "?":
-                errors.append((n, col, f"{ev_text!r} is not annotated yet: replace '?' by its participants, "
-                                       "or delete '| ?' if the text names none"))  # fmt: skip
+                errors.append(
+                    (
+                        n,
+                        col,
+                        f"{ev_text!r} is not annotated yet: replace '?' by its participants, "
+                        "or delete '| ?' if the text names none",
+                    )
+                )
                 continue
             role, _, names = part.strip().partition(" ")
             if role not in ROLES or not names.strip():
@@ -85,16 +97,27 @@ def parse_block(
                 if problem:
                     errors.append((n, col, f"{role} of {ev_text!r}: {problem}"))
                 elif Arg((ev["start"], ev["end"]), _other(role), span) in args:
-                    errors.append((n, col, f"{name.strip()!r} is SOURCE and TARGET of {ev_text!r}: "
-                                           "a span takes one role per event"))  # fmt: skip
+                    errors.append(
+                        (
+                            n,
+                            col,
+                            f"{name.strip()!r} is SOURCE and TARGET of {ev_text!r}: "
+                            "a span takes one role per event",
+                        )
+                    )
                 else:
                     args.add(Arg((ev["start"], ev["end"]), role, span))
             col += len(part) + 1
     if not errors and len(entries) < len(events):
         missing = events[len(entries)]
-        errors.append((entries[-1][0] if entries else (lines[0][0] - 1 if lines else 1), 1,
-                       f"{len(events) - len(entries)} events have no line, from "
-                       f"{para[missing['start']]} {text[missing['start']:missing['end']]!r}: list every event once"))  # fmt: skip
+        errors.append(
+            (
+                entries[-1][0] if entries else (lines[0][0] - 1 if lines else 1),
+                1,
+                f"{len(events) - len(entries)} events have no line, from "
+                f"{para[missing['start']]} {text[missing['start'] : missing['end']]!r}: list every event once",
+            )
+        )
     return [a.to_dict() for a in sorted(args)], errors
 
 

@@ -61,17 +61,19 @@ def args_stats_markdown(records: list[dict]) -> str:
     n_all = sum(n_events.values())
     src_all = sum(c["SOURCE"] for c in with_role.values())
     tgt_all = sum(c["TARGET"] for c in with_role.values())
-    return "\n".join([
-        f"{len(annotated)} of {len(records)} documents are annotated for arguments: {n_all} events, "
-        f"{total} arguments ({sum(p['SOURCE'] for p in per.values())} SOURCE, "
-        f"{sum(p['TARGET'] for p in per.values())} TARGET; {arg_types['ACTOR']} ACTOR and {arg_types['ROLE']} "
-        f"ROLE spans). {100 * src_all / n_all:.0f}% of events have a SOURCE, {100 * tgt_all / n_all:.0f}% a "
-        f"TARGET; {earlier} arguments ({100 * earlier / max(total, 1):.1f}%) link to an earlier sentence.",
-        "",
-        "| event type | events | SOURCE | TARGET | with a SOURCE | with a TARGET |",
-        "|---|---:|---:|---:|---:|---:|",
-        *rows,
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            f"{len(annotated)} of {len(records)} documents are annotated for arguments: {n_all} events, "
+            f"{total} arguments ({sum(p['SOURCE'] for p in per.values())} SOURCE, "
+            f"{sum(p['TARGET'] for p in per.values())} TARGET; {arg_types['ACTOR']} ACTOR and {arg_types['ROLE']} "
+            f"ROLE spans). {100 * src_all / n_all:.0f}% of events have a SOURCE, {100 * tgt_all / n_all:.0f}% a "
+            f"TARGET; {earlier} arguments ({100 * earlier / max(total, 1):.1f}%) link to an earlier sentence.",
+            "",
+            "| event type | events | SOURCE | TARGET | with a SOURCE | with a TARGET |",
+            "|---|---:|---:|---:|---:|---:|",
+            *rows,
+        ]
+    )
 
 
 def argument_candidates(records: list[dict], min_support: int = 4) -> dict[str, list[str]]:
@@ -102,14 +104,24 @@ def argument_candidates(records: list[dict], min_support: int = 4) -> dict[str, 
         for a in r["args"]:
             ev, arg = tuple(a["event"]), tuple(a["arg"])
             if labels[arg] == "ROLE":
-                name = next((pers[arg[1] + k] for k in range(3) if arg[1] + k in pers
-                             and text[arg[1] : arg[1] + k] in _BETWEEN_ROLE_AND_NAME), None)  # fmt: skip
+                name = next(
+                    (
+                        pers[arg[1] + k]
+                        for k in range(3)
+                        if arg[1] + k in pers and text[arg[1] : arg[1] + k] in _BETWEEN_ROLE_AND_NAME
+                    ),
+                    None,
+                )
                 if name:
-                    notes.append(f"{a['role']} is the ROLE {text[arg[0]:arg[1]]!r} beside the name "
-                                 f"{text[name['start']:name['end']]!r} (rule 1): {snippet(text, *ev, width=40)}")  # fmt: skip
+                    notes.append(
+                        f"{a['role']} is the ROLE {text[arg[0] : arg[1]]!r} beside the name "
+                        f"{text[name['start'] : name['end']]!r} (rule 1): {snippet(text, *ev, width=40)}"
+                    )
             if sentences.index(ev[0]) - sentences.index(arg[0]) > 2:
-                notes.append(f"{a['role']} {text[arg[0]:arg[1]]!r} is "
-                             f"{sentences.index(ev[0]) - sentences.index(arg[0])} sentences back: {snippet(text, *ev, width=40)}")  # fmt: skip
+                notes.append(
+                    f"{a['role']} {text[arg[0] : arg[1]]!r} is "
+                    f"{sentences.index(ev[0]) - sentences.index(arg[0])} sentences back: {snippet(text, *ev, width=40)}"
+                )
         for ev in _events(r):
             key = surface_key(text[ev[0] : ev[1]])
             c, mine = patterns[key], per_event[(r["id"], ev)]

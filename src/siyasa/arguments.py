@@ -101,8 +101,12 @@ def check_args(record: dict) -> list[tuple[int, str]]:
         shape = (
             _pair_problem(item.get("event"), "event")
             or _pair_problem(item.get("arg"), "arg")
-            or (None if item.get("role") in ROLES else f"role must be SOURCE or TARGET, got {item.get('role')!r}")
-        )  # fmt: skip
+            or (
+                None
+                if item.get("role") in ROLES
+                else f"role must be SOURCE or TARGET, got {item.get('role')!r}"
+            )
+        )
         if shape:
             problems.append((0, f"args[{k}]: {shape}"))
             continue
@@ -115,23 +119,33 @@ def check_args(record: dict) -> list[tuple[int, str]]:
         ev_text = text[a.event[0] : a.event[1]]
         if arg is None or arg["label"] not in ARG_LABELS:
             problems.append(
-                (where, f"args[{k}] of {ev_text!r}: arg {list(a.arg)} is not an ACTOR or ROLE span of the record")
-            )  # fmt: skip
+                (
+                    where,
+                    f"args[{k}] of {ev_text!r}: arg {list(a.arg)} is not an ACTOR or ROLE span of the record",
+                )
+            )
             continue
         arg_text = text[a.arg[0] : a.arg[1]]
         if a.event[0] <= a.arg[0] and a.arg[1] <= a.event[1]:
             problems.append((where, f"{a.role} {arg_text!r} lies inside its own event {ev_text!r}"))
         if sentences.index(a.arg[0]) > sentences.index(a.event[0]):
             problems.append(
-                (where, f"{a.role} {arg_text!r} of {ev_text!r} is in a later sentence: link the "
-                        "nearest mention in the event's sentence or before it (rule 2)")
-            )  # fmt: skip
+                (
+                    where,
+                    f"{a.role} {arg_text!r} of {ev_text!r} is in a later sentence: link the "
+                    "nearest mention in the event's sentence or before it (rule 2)",
+                )
+            )
         key = (a.event, a.arg)
         if key in seen:
             problems.append(
-                (where, f"{arg_text!r} is {seen[key]} and {a.role} of {ev_text!r}: a span takes one role per event"
-                 if seen[key] != a.role else f"{a.role} {arg_text!r} of {ev_text!r} is given twice")
-            )  # fmt: skip
+                (
+                    where,
+                    f"{arg_text!r} is {seen[key]} and {a.role} of {ev_text!r}: a span takes one role per event"
+                    if seen[key] != a.role
+                    else f"{a.role} {arg_text!r} of {ev_text!r} is given twice",
+                )
+            )
         else:
             seen[key] = a.role
     return problems
@@ -151,8 +165,14 @@ def choose_mention(event: tuple[int, int], candidates: list[tuple[int, int]], se
 def prf(agree: int, n_gold: int, n_pred: int) -> dict:
     p = agree / n_pred if n_pred else 0.0
     r = agree / n_gold if n_gold else 0.0
-    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
-            "gold": n_gold, "predicted": n_pred, "correct": agree}  # fmt: skip
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "gold": n_gold,
+        "predicted": n_pred,
+        "correct": agree,
+    }
 
 
 def score_args(docs: list[tuple[list[dict], list[dict], dict[tuple[int, int], str]]]) -> dict:

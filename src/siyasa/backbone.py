@@ -38,8 +38,13 @@ class Backbone:
     reason: str = ""  # why it fell back
 
     def to_dict(self) -> dict:
-        return {"requested": self.requested, "actual": self.actual, "revision": self.revision,
-                "fallback": self.fallback, "reason": self.reason}  # fmt: skip
+        return {
+            "requested": self.requested,
+            "actual": self.actual,
+            "revision": self.revision,
+            "fallback": self.fallback,
+            "reason": self.reason,
+        }
 
 
 def hub_reachable(timeout: float = 3.0) -> bool:
@@ -80,8 +85,13 @@ def resolve_backbone(cfg: ModelConfig) -> Backbone:
 
     patterns = ["*.json", "*.txt", "*.safetensors", "*.model"]
     try:
-        path = snapshot_download(name, revision=cfg.revision, cache_dir=cfg.cache_dir,
-                                 local_files_only=True, allow_patterns=patterns)  # fmt: skip
+        path = snapshot_download(
+            name,
+            revision=cfg.revision,
+            cache_dir=cfg.cache_dir,
+            local_files_only=True,
+            allow_patterns=patterns,
+        )
         return Backbone(name, name, path, cfg.revision)
     except Exception:  # not cached: try the hub, briefly
         pass
@@ -135,8 +145,13 @@ def train_wordpiece(texts_words: list[list[str]], cfg: BackboneConfig, max_lengt
         for w in words:
             counts.update(normalize_word(w).split())
     vocab = {tok: i for i, tok in enumerate(wordpiece_vocab(counts, cfg.vocab_size, cfg.min_frequency))}
-    return BertTokenizer(vocab=vocab, do_lower_case=False, strip_accents=False, tokenize_chinese_chars=True,
-                         model_max_length=max_length)  # fmt: skip
+    return BertTokenizer(
+        vocab=vocab,
+        do_lower_case=False,
+        strip_accents=False,
+        tokenize_chinese_chars=True,
+        model_max_length=max_length,
+    )
 
 
 def offline_model_config(cfg: BackboneConfig, vocab_size: int, labels: list[str]):
@@ -160,21 +175,38 @@ def load_pretrained(backbone: Backbone, model_cfg: ModelConfig, labels: list[str
     """Tokenizer and token-classification model from a pretrained directory (safetensors only)."""
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(backbone.path, do_lower_case=False, model_max_length=model_cfg.max_length,
-                                        trust_remote_code=False)  # fmt: skip
+    tok = AutoTokenizer.from_pretrained(
+        backbone.path, do_lower_case=False, model_max_length=model_cfg.max_length, trust_remote_code=False
+    )
     if not getattr(tok, "is_fast", False):
-        raise UserError(f"{backbone.actual}: its tokenizer is not a fast tokenizer; word alignment needs one "
-                        f"(provide tokenizer.json, or a vocab.txt that BertTokenizer can load)")  # fmt: skip
+        raise UserError(
+            f"{backbone.actual}: its tokenizer is not a fast tokenizer; word alignment needs one "
+            f"(provide tokenizer.json, or a vocab.txt that BertTokenizer can load)"
+        )
     model = AutoModelForTokenClassification.from_pretrained(
-        backbone.path, num_labels=len(labels), id2label=dict(enumerate(labels)),
-        label2id={label: i for i, label in enumerate(labels)}, use_safetensors=True, trust_remote_code=False,
+        backbone.path,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+        use_safetensors=True,
+        trust_remote_code=False,
         ignore_mismatched_sizes=True,
-    )  # fmt: skip
+    )
     return tok, model
 
 
-def pretrain_mlm(tokenizer, config, docs_words: list[list[str]], cfg: BackboneConfig, max_length: int, stride: int,
-                 seed: int, out_dir: Path, use_cpu: bool = False, progress: bool = True) -> None:  # fmt: skip
+def pretrain_mlm(
+    tokenizer,
+    config,
+    docs_words: list[list[str]],
+    cfg: BackboneConfig,
+    max_length: int,
+    stride: int,
+    seed: int,
+    out_dir: Path,
+    use_cpu: bool = False,
+    progress: bool = True,
+) -> None:
     """Masked-LM pre-training of the offline backbone on the training texts, saved to out_dir.
 
     The corpus is small, so this is a warm start rather than a language model: it lets the embeddings
@@ -199,11 +231,20 @@ def pretrain_mlm(tokenizer, config, docs_words: list[list[str]], cfg: BackboneCo
     steps = max(1, round(len(dataset) / 32 * cfg.mlm_epochs))
     with tempfile.TemporaryDirectory() as tmp:
         args = TrainingArguments(
-            output_dir=tmp, num_train_epochs=cfg.mlm_epochs, per_device_train_batch_size=32,
-            learning_rate=cfg.learning_rate or 5e-4, warmup_steps=int(0.06 * steps), weight_decay=0.01,
-            save_strategy="no", report_to=[], seed=seed, data_seed=seed, disable_tqdm=not progress,
-            logging_steps=max(1, steps // 10), use_cpu=use_cpu,
-        )  # fmt: skip
+            output_dir=tmp,
+            num_train_epochs=cfg.mlm_epochs,
+            per_device_train_batch_size=32,
+            learning_rate=cfg.learning_rate or 5e-4,
+            warmup_steps=int(0.06 * steps),
+            weight_decay=0.01,
+            save_strategy="no",
+            report_to=[],
+            seed=seed,
+            data_seed=seed,
+            disable_tqdm=not progress,
+            logging_steps=max(1, steps // 10),
+            use_cpu=use_cpu,
+        )
         collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15, seed=seed)
         Trainer(model=model, args=args, train_dataset=dataset, data_collator=collator).train()
     model.save_pretrained(out_dir)
@@ -228,8 +269,18 @@ def build_model(
     config = offline_model_config(cfg.backbone, len(tokenizer), labels)
     if cfg.backbone.mlm_epochs > 0:  # warm start: masked-LM on the training texts (kept for resuming)
         if not (tok_dir / "model.safetensors").exists():
-            pretrain_mlm(tokenizer, config, train_words, cfg.backbone, cfg.model.max_length, cfg.model.stride,
-                         cfg.training.seed, tok_dir, cfg.training.use_cpu, cfg.training.progress)  # fmt: skip
+            pretrain_mlm(
+                tokenizer,
+                config,
+                train_words,
+                cfg.backbone,
+                cfg.model.max_length,
+                cfg.model.stride,
+                cfg.training.seed,
+                tok_dir,
+                cfg.training.use_cpu,
+                cfg.training.progress,
+            )
         label_map = {
             "num_labels": len(labels),
             "id2label": dict(enumerate(labels)),

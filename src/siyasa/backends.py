@@ -71,8 +71,10 @@ class TorchBackend:
     def probs(self, ids, mask):
         torch = self.torch
         with torch.inference_mode():
-            logits = self.model(input_ids=torch.as_tensor(ids, device=self.device),
-                                attention_mask=torch.as_tensor(mask, device=self.device)).logits  # fmt: skip
+            logits = self.model(
+                input_ids=torch.as_tensor(ids, device=self.device),
+                attention_mask=torch.as_tensor(mask, device=self.device),
+            ).logits
             return torch.softmax(logits.float(), dim=-1).cpu().numpy()
 
 

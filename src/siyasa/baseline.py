@@ -21,8 +21,14 @@ from .runrecord import RunRecord, data_hashes, environment
 from .scoring import metrics_table
 
 
-def train_baseline(processed: str | Path = PROCESSED_DIR, out: str | Path | None = None, c1: float = 0.05,
-                   c2: float = 0.05, max_iterations: int = 150, train_fraction: float = 1.0) -> RunRecord:  # fmt: skip
+def train_baseline(
+    processed: str | Path = PROCESSED_DIR,
+    out: str | Path | None = None,
+    c1: float = 0.05,
+    c2: float = 0.05,
+    max_iterations: int = 150,
+    train_fraction: float = 1.0,
+) -> RunRecord:
     """Train the CRF on train, save it as `out/model`, score dev and test with the project's evaluation
     through the saved model (what users load is what was scored), and write the run record last."""
     import sklearn_crfsuite
@@ -52,12 +58,16 @@ def train_baseline(processed: str | Path = PROCESSED_DIR, out: str | Path | None
         write_report(out_dir / "eval", name, split, tags, metrics[name])
     env = environment()
     record = RunRecord(
-        config="crf", backbone={"requested": "crf", "actual": "linear-chain CRF", "fallback": False},
-        metrics=metrics, data=data_hashes(files), git=env["git"], versions=env["versions"],
+        config="crf",
+        backbone={"requested": "crf", "actual": "linear-chain CRF", "fallback": False},
+        metrics=metrics,
+        data=data_hashes(files),
+        git=env["git"],
+        versions=env["versions"],
         hardware={"platform": env["platform"], "cpus": env["cpus"], "gpu": None},
         training={"epochs": None, "params": params, "train_documents": len(train)},
         wall_seconds={"train": round(train_seconds, 1)},
-    )  # fmt: skip
+    )
     record.write(out_dir, log_history=[])
     print(metrics_table(metrics))
     print(f"\nCRF trained in {train_seconds:.0f} s on {len(train)} documents; model in {out_dir / 'model'}")

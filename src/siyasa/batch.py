@@ -27,10 +27,11 @@ from pathlib import Path
 from . import __version__
 from .errors import UserError
 from .events import event_rows
-from .fileio import atomic_write, check_output_dir, write_text
+from .fileio import check_output_dir, write_text
 from .inference import Tagger
 from .modeldir import MANIFEST_FILE, file_sha256, resolve
 from .sources import Item, Shard, fingerprint, input_files, make_item, plan_shards, read_shard
+from .tables import write_table
 
 FORMATS = ("parquet", "jsonl")
 TABLES = ("documents", "events", "errors")
@@ -62,15 +63,30 @@ class TagSummary:
 
     def line(self) -> str:
         rate = self.documents / self.seconds if self.seconds else 0.0
-        return (f"{self.documents:,} documents ({self.words:,} words), {self.events:,} events, {self.errors:,} errors "
-                f"in {self.shards} shards ({self.skipped} already done) in {self.seconds:.1f} s "
-                f"({rate:,.1f} documents/s) -> {self.output}")  # fmt: skip
+        return (
+            f"{self.documents:,} documents ({self.words:,} words), {self.events:,} events, {self.errors:,} errors "
+            f"in {self.shards} shards ({self.skipped} already done) in {self.seconds:.1f} s "
+            f"({rate:,.1f} documents/s) -> {self.output}"
+        )
 
 
-def tag_collection(model: str | Path, inputs: list[str | Path], output: str | Path, fmt: str = "parquet",
-                   text_field: str = "text", id_field: str = "id", shard_size: int = 1000, batch_size: int = 32,
-                   engine: str = "local", threads: int | None = None, actors: int = 1, ray_address: str | None = None,
-                   backend: str = "auto", overwrite: bool = False, progress: bool = True) -> TagSummary:  # fmt: skip
+def tag_collection(
+    model: str | Path,
+    inputs: list[str | Path],
+    output: str | Path,
+    fmt: str = "parquet",
+    text_field: str = "text",
+    id_field: str = "id",
+    shard_size: int = 1000,
+    batch_size: int = 32,
+    engine: str = "local",
+    threads: int | None = None,
+    actors: int = 1,
+    ray_address: str | None = None,
+    backend: str = "auto",
+    overwrite: bool = False,
+    progress: bool = True,
+) -> TagSummary:
     """Tag every document of `inputs` with `model` into `output` (module docstring); returns the counts."""
     opts = TagOptions(fmt, text_field, id_field, shard_size, batch_size)
     if fmt not in FORMATS:
@@ -114,8 +130,12 @@ def tag_collection(model: str | Path, inputs: list[str | Path], output: str | Pa
         bar.close()
     summary.seconds = round(time.perf_counter() - started, 3)
     manifest["complete"] = len(manifest["shards"]) == len(shards)
-    manifest["timings"] = {"seconds": summary.seconds, "engine": engine, "threads": threads,
-                           "actors": actors if engine == "ray" else None}  # fmt: skip
+    manifest["timings"] = {
+        "seconds": summary.seconds,
+        "engine": engine,
+        "threads": threads,
+        "actors": actors if engine == "ray" else None,
+    }
     _write_manifest(out, manifest, summary)
     return summary
 
@@ -131,9 +151,17 @@ def tag_shard(tagger: Tagger, shard: Shard, out: Path, opts: TagOptions) -> dict
     for it, doc in zip(good, docs, strict=True):
         doc.id, doc.meta = it.id, it.meta
         record = doc.to_dict()
-        documents.append({"id": it.id, "source": it.source, "line": it.line, "text": it.text,
-                          "spans": record["spans"], "args": record.get("args") or [],
-                          "meta": json.dumps(it.meta, ensure_ascii=False)})  # fmt: skip
+        documents.append(
+            {
+                "id": it.id,
+                "source": it.source,
+                "line": it.line,
+                "text": it.text,
+                "spans": record["spans"],
+                "args": record.get("args") or [],
+                "meta": json.dumps(it.meta, ensure_ascii=False),
+            }
+        )
         words += len(it.text.split())
         events += [{**row, "source": it.source} for row in event_rows([doc])]
     errors = [
@@ -142,10 +170,17 @@ def tag_shard(tagger: Tagger, shard: Shard, out: Path, opts: TagOptions) -> dict
     files = {}
     for table, rows in (("documents", documents), ("events", events), ("errors", errors)):
         path = out / table / f"part-{shard.index:05d}.{opts.fmt}"
-        _write_table(path, table, rows, opts.fmt)
+        write_table(path, table, rows, opts.fmt)
         files[table] = str(path.relative_to(out))
-    return {"index": shard.index, "documents": len(documents), "errors": len(errors), "events": len(events),
-            "words": words, "files": files, "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
+    return {
+        "index": shard.index,
+        "documents": len(documents),
+        "errors": len(errors),
+        "events": len(events),
+        "words": words,
+        "files": files,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
 
 
 def tag_items(
@@ -157,9 +192,17 @@ def tag_items(
     for it, doc in zip(good, tagger.pipe([it.text for it in good], batch_size), strict=True):
         doc.id, doc.meta = it.id, it.meta
         record = doc.to_dict()
-        documents.append({"id": it.id, "source": it.source, "line": it.line, "text": it.text,
-                          "spans": record["spans"], "args": record.get("args") or [],
-                          "meta": json.dumps(it.meta, ensure_ascii=False)})  # fmt: skip
+        documents.append(
+            {
+                "id": it.id,
+                "source": it.source,
+                "line": it.line,
+                "text": it.text,
+                "spans": record["spans"],
+                "args": record.get("args") or [],
+                "meta": json.dumps(it.meta, ensure_ascii=False),
+            }
+        )
         events += [{**row, "source": it.source} for row in event_rows([doc])]
     errors = [
         {"id": it.id, "source": it.source, "line": it.line, "reason": it.error} for it in items if it.error
@@ -171,51 +214,18 @@ def tag_rows(tagger: Tagger, ids, texts, metas=None, source: str = "", batch_siz
     """`tag_items` for plain columns (a pandas partition in Spark's mapInPandas, a list of strings): each
     text is checked like a file's record, so a bad one becomes an error row instead of failing the task."""
     metas = metas if metas is not None else [{}] * len(texts)
-    items = [make_item(source, k + 1, None if i is None else str(i), t, m if isinstance(m, dict) else {},
-                       tagger.max_chars) for k, (i, t, m) in enumerate(zip(ids, texts, metas, strict=True))]  # fmt: skip
+    items = [
+        make_item(
+            source,
+            k + 1,
+            None if i is None else str(i),
+            t,
+            m if isinstance(m, dict) else {},
+            tagger.max_chars,
+        )
+        for k, (i, t, m) in enumerate(zip(ids, texts, metas, strict=True))
+    ]
     return tag_items(tagger, items, batch_size)
-
-
-# --- output tables --------------------------------------------------------------------------------
-
-
-def _schemas():
-    import pyarrow as pa
-
-    span = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("label", pa.string()),
-                      ("subtype", pa.string()), ("score", pa.float64())])  # fmt: skip
-    arg = pa.struct([("event", pa.list_(pa.int64())), ("role", pa.string()), ("arg", pa.list_(pa.int64()))])
-    party = pa.struct([("text", pa.string()), ("label", pa.string()), ("subtype", pa.string()),
-                       ("start", pa.int64()), ("end", pa.int64()), ("title", pa.string())])  # fmt: skip
-    return {
-        "documents": pa.schema([("id", pa.string()), ("source", pa.string()), ("line", pa.int64()),
-                                ("text", pa.string()), ("spans", pa.list_(span)), ("args", pa.list_(arg)),
-                                ("meta", pa.string())]),
-        "events": pa.schema([("id", pa.string()), ("source", pa.string()), ("date", pa.string()),
-                             ("type", pa.string()), ("quad_class", pa.string()), ("trigger", pa.string()),
-                             ("start", pa.int64()), ("end", pa.int64()), ("sources", pa.list_(party)),
-                             ("targets", pa.list_(party)), ("sentence", pa.string()),
-                             ("sentence_offsets", pa.list_(pa.int64())), ("score", pa.float64())]),
-        "errors": pa.schema([("id", pa.string()), ("source", pa.string()), ("line", pa.int64()),
-                             ("reason", pa.string())]),
-    }  # fmt: skip
-
-
-def _write_table(path: Path, table: str, rows: list[dict], fmt: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "jsonl":
-        with atomic_write(path) as f:
-            for r in rows:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
-        return
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = _schemas()[table]
-    if table == "events":  # a date in meta may be any JSON value; the column is a string
-        rows = [{**r, "date": None if r.get("date") is None else str(r["date"])} for r in rows]
-    with atomic_write(path, "wb", encoding=None) as f:
-        pq.write_table(pa.Table.from_pylist(rows, schema=schema), f)
 
 
 # --- the manifest -----------------------------------------------------------------------------------
@@ -223,10 +233,19 @@ def _write_table(path: Path, table: str, rows: list[dict], fmt: str) -> None:
 
 def _start_manifest(out: Path, model_dir: Path, files, opts: TagOptions, overwrite: bool) -> dict:
     """The manifest to continue: a new one, or the earlier run's when model, inputs and options match."""
-    manifest = {"siyasa_version": __version__,
-                "model": {"path": str(model_dir), "sha256": file_sha256(model_dir / MANIFEST_FILE)
-                          if (model_dir / MANIFEST_FILE).exists() else None},
-                "inputs": fingerprint(files), "options": vars(opts), "shards": {}, "complete": False}  # fmt: skip
+    manifest = {
+        "siyasa_version": __version__,
+        "model": {
+            "path": str(model_dir),
+            "sha256": file_sha256(model_dir / MANIFEST_FILE)
+            if (model_dir / MANIFEST_FILE).exists()
+            else None,
+        },
+        "inputs": fingerprint(files),
+        "options": vars(opts),
+        "shards": {},
+        "complete": False,
+    }
     path = out / MANIFEST
     if overwrite:
         for t in TABLES:
@@ -236,8 +255,10 @@ def _start_manifest(out: Path, model_dir: Path, files, opts: TagOptions, overwri
         old = json.loads(path.read_text(encoding="utf-8"))
         for key, what in (("model", "model"), ("inputs", "inputs"), ("options", "options")):
             if old.get(key) != manifest[key]:
-                raise UserError(f"{out}: an earlier run wrote this folder with other {what}; use a new --output, "
-                                "or --overwrite to start over")  # fmt: skip
+                raise UserError(
+                    f"{out}: an earlier run wrote this folder with other {what}; use a new --output, "
+                    "or --overwrite to start over"
+                )
         manifest["shards"] = old.get("shards", {})
     elif out.exists() and any(out.iterdir()):
         raise UserError(
@@ -294,8 +315,16 @@ class ShardTagger:
         return {"stats": [json.dumps(s) for s in stats]}
 
 
-def _ray_results(model_dir: Path, todo: list[Shard], out: Path, opts: TagOptions, backend: str, threads: int,
-                 actors: int, address: str | None):  # fmt: skip
+def _ray_results(
+    model_dir: Path,
+    todo: list[Shard],
+    out: Path,
+    opts: TagOptions,
+    backend: str,
+    threads: int,
+    actors: int,
+    address: str | None,
+):
     """Stats of each shard as Ray Data finishes it: shards are the dataset's rows, `map_batches` runs
     ShardTagger in a pool of `actors` actors with `threads` CPUs each (the ONNX threads, set explicitly)."""
     _need("ray", "--engine ray needs Ray: pip install 'siyasa[ray]'")
@@ -304,11 +333,25 @@ def _ray_results(model_dir: Path, todo: list[Shard], out: Path, opts: TagOptions
     if not todo:
         return
     if not ray.is_initialized():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False,
-                 **({} if address else {"num_cpus": max(threads * actors, os.cpu_count() or 1)}))  # fmt: skip
+        ray.init(
+            address=address,
+            include_dashboard=False,
+            log_to_driver=False,
+            **({} if address else {"num_cpus": max(threads * actors, os.cpu_count() or 1)}),
+        )
     ds = ray.data.from_items([{"shard": json.dumps(s.to_dict())} for s in todo])
-    ds = ds.map_batches(ShardTagger, batch_size=1, compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=threads,
-                        fn_constructor_kwargs={"model_dir": str(model_dir), "out": str(out), "opts": vars(opts),
-                                               "backend": backend, "threads": threads})  # fmt: skip
+    ds = ds.map_batches(
+        ShardTagger,
+        batch_size=1,
+        compute=ray.data.ActorPoolStrategy(size=actors),
+        num_cpus=threads,
+        fn_constructor_kwargs={
+            "model_dir": str(model_dir),
+            "out": str(out),
+            "opts": vars(opts),
+            "backend": backend,
+            "threads": threads,
+        },
+    )
     for row in ds.iter_rows():
         yield json.loads(row["stats"])

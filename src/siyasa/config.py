@@ -292,8 +292,17 @@ RANGES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "training.save_total_limit": (_positive, ">= 1"),
     "training.dataloader_num_workers": (_non_negative, ">= 0"),
 }
-SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
-              "inverse_sqrt", "cosine_with_min_lr", "warmup_stable_decay")  # fmt: skip
+SCHEDULERS = (
+    "linear",
+    "cosine",
+    "cosine_with_restarts",
+    "polynomial",
+    "constant",
+    "constant_with_warmup",
+    "inverse_sqrt",
+    "cosine_with_min_lr",
+    "warmup_stable_decay",
+)
 
 
 def _check_values(cfg: Config) -> None:
@@ -319,8 +328,10 @@ def _check_values(cfg: Config) -> None:
             f"backbone.stride must be in [0, backbone.max_length - 2), got {b.stride} with {b.max_length}"
         )
     if b.max_position_embeddings < max(m.max_length, b.max_length or 0):
-        raise UserError(f"backbone.max_position_embeddings must be >= model.max_length ({m.max_length}), "
-                        f"got {b.max_position_embeddings}")  # fmt: skip
+        raise UserError(
+            f"backbone.max_position_embeddings must be >= model.max_length ({m.max_length}), "
+            f"got {b.max_position_embeddings}"
+        )
     if b.hidden_size % b.num_attention_heads:
         raise UserError("backbone.hidden_size must be a multiple of backbone.num_attention_heads")
     if t.eval_strategy == "steps" and t.eval_steps is None:

@@ -93,10 +93,24 @@ def word_features(words: list[str], gaz: list[str], i: int) -> dict[str, object]
     n = normalize_word(w) or w
     core = strip_proclitics(n)
     f: dict[str, object] = {
-        "bias": 1.0, "w": w, "n": n, "core": core, "shape": shape(n), "gaz": gaz[i],
-        "p1": n[:1], "p2": n[:2], "p3": n[:3], "s1": n[-1:], "s2": n[-2:], "s3": n[-3:],
-        "cs2": core[-2:], "cp2": core[:2], "len": min(len(n), 10), "BOS": i == 0, "EOS": i == len(words) - 1,
-    }  # fmt: skip
+        "bias": 1.0,
+        "w": w,
+        "n": n,
+        "core": core,
+        "shape": shape(n),
+        "gaz": gaz[i],
+        "p1": n[:1],
+        "p2": n[:2],
+        "p3": n[:3],
+        "s1": n[-1:],
+        "s2": n[-2:],
+        "s3": n[-3:],
+        "cs2": core[-2:],
+        "cp2": core[:2],
+        "len": min(len(n), 10),
+        "BOS": i == 0,
+        "EOS": i == len(words) - 1,
+    }
     for d in (-2, -1, 1, 2):
         j = i + d
         if 0 <= j < len(words):

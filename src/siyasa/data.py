@@ -41,8 +41,14 @@ class Example:
             return None
         first = {s: i for i, s in enumerate(self.word_starts)}
         after = {e: i + 1 for i, e in enumerate(self.word_ends)}
-        return [{"event": [first[a.event[0]], after[a.event[1]]], "role": a.role,
-                 "arg": [first[a.arg[0]], after[a.arg[1]]]} for a in self.args]  # fmt: skip
+        return [
+            {
+                "event": [first[a.event[0]], after[a.event[1]]],
+                "role": a.role,
+                "arg": [first[a.arg[0]], after[a.arg[1]]],
+            }
+            for a in self.args
+        ]
 
     @property
     def offsets(self) -> list[tuple[int, int]]:
@@ -60,8 +66,16 @@ def record_to_example(record: dict, scheme: Scheme = "coarse") -> Example:
     offsets = [(w.start, w.end) for w in words]
     spans = tuple(Span.from_dict(s) for s in record.get("spans", []))
     args = tuple(Arg.from_dict(a) for a in record["args"]) if "args" in record else None
-    return Example(record["id"], record["text"], [w.text for w in words], [s for s, _ in offsets],
-                   [e for _, e in offsets], spans_to_tags(offsets, list(spans), scheme), spans, args)  # fmt: skip
+    return Example(
+        record["id"],
+        record["text"],
+        [w.text for w in words],
+        [s for s, _ in offsets],
+        [e for _, e in offsets],
+        spans_to_tags(offsets, list(spans), scheme),
+        spans,
+        args,
+    )
 
 
 def to_examples(records: list[dict], scheme: Scheme = "coarse") -> list[Example]:
@@ -152,8 +166,18 @@ def export_splits(
             write_text(written[-1], _args_tsv(examples))
         else:
             path = out / f"{split}.json"
-            lines = [json.dumps({"id": ex.id, "tokens": ex.tokens, "ner_tags": [index[t] for t in ex.tags],
-                                 "args": ex.word_args()}, ensure_ascii=False) for ex in examples]  # fmt: skip
+            lines = [
+                json.dumps(
+                    {
+                        "id": ex.id,
+                        "tokens": ex.tokens,
+                        "ner_tags": [index[t] for t in ex.tags],
+                        "args": ex.word_args(),
+                    },
+                    ensure_ascii=False,
+                )
+                for ex in examples
+            ]
             write_text(path, "\n".join(lines) + "\n")
         written.append(path)
     if fmt == "hf-json":
@@ -167,8 +191,10 @@ def _args_tsv(examples: list[Example]) -> str:
     for k, ex in enumerate(examples):
         for a in ex.word_args() or []:
             ev, arg = a["event"], a["arg"]
-            rows.append(f"{ex.id}\t{k}\t{ev[0]}:{ev[1]}\t{a['role']}\t{arg[0]}:{arg[1]}\t"
-                        f"{' '.join(ex.tokens[ev[0]:ev[1]])}\t{' '.join(ex.tokens[arg[0]:arg[1]])}")  # fmt: skip
+            rows.append(
+                f"{ex.id}\t{k}\t{ev[0]}:{ev[1]}\t{a['role']}\t{arg[0]}:{arg[1]}\t"
+                f"{' '.join(ex.tokens[ev[0] : ev[1]])}\t{' '.join(ex.tokens[arg[0] : arg[1]])}"
+            )
     return "\n".join(rows) + "\n"
 
 

@@ -51,8 +51,15 @@ def confusion_png(
         for i in range(len(names)):
             for j in range(len(names)):
                 if m[i, j]:
-                    ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=7,
-                            color="white" if norm[i, j] > 0.5 else "black")  # fmt: skip
+                    ax.text(
+                        j,
+                        i,
+                        str(m[i, j]),
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if norm[i, j] > 0.5 else "black",
+                    )
     fig.colorbar(im, ax=ax, fraction=0.046, label="share of gold row")
     ax.set_title("Word-label confusion (counts; colour: row share)")
     fig.tight_layout()
@@ -114,21 +121,35 @@ def score_predictions(
     return result
 
 
-def write_report(out_dir: str | Path, name: str, examples: list[Example], pred_tags: list[list[str]], result: dict,
-                 scheme: str = "coarse", log_history: list[dict] | None = None, linker=None) -> dict[str, str]:  # fmt: skip
+def write_report(
+    out_dir: str | Path,
+    name: str,
+    examples: list[Example],
+    pred_tags: list[list[str]],
+    result: dict,
+    scheme: str = "coarse",
+    log_history: list[dict] | None = None,
+    linker=None,
+) -> dict[str, str]:
     """Write metrics JSON, markdown, confusion PNG, learning curve PNG, errors.jsonl and, for examples with
     arguments, args_errors.jsonl (the links `linker`, or the rule baseline, got wrong with the gold
     spans given); return the paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"metrics": str(out / f"{name}.metrics.json"), "table": str(out / f"{name}.metrics.md"),
-             "confusion": str(out / f"{name}.confusion.png"), "errors": str(out / f"{name}.errors.jsonl")}  # fmt: skip
+    paths = {
+        "metrics": str(out / f"{name}.metrics.json"),
+        "table": str(out / f"{name}.metrics.md"),
+        "confusion": str(out / f"{name}.confusion.png"),
+        "errors": str(out / f"{name}.errors.jsonl"),
+    }
     write_text(paths["metrics"], json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     md = f"# Evaluation: {name}\n\n{metrics_table({name: result})}\n\n{per_type_table(result)}\n"
     if "arguments" in result:
         args = result["arguments"]
-        md += (f"\n## Arguments ({args['linker']} linker, {args['documents']} documents, {args['events']} events)\n\n"
-               f"{arguments_table(args)}\n")  # fmt: skip
+        md += (
+            f"\n## Arguments ({args['linker']} linker, {args['documents']} documents, {args['events']} events)\n\n"
+            f"{arguments_table(args)}\n"
+        )
     write_text(paths["table"], md)
     confusion_png(examples, pred_tags, paths["confusion"], scheme)
     with atomic_write(paths["errors"]) as f:
@@ -144,8 +165,12 @@ def write_report(out_dir: str | Path, name: str, examples: list[Example], pred_t
     return paths
 
 
-def evaluate_model(model: str | Path, data: str | Path, output: str | Path | None = None,
-                   train_file: str | Path | None = None) -> dict:  # fmt: skip
+def evaluate_model(
+    model: str | Path,
+    data: str | Path,
+    output: str | Path | None = None,
+    train_file: str | Path | None = None,
+) -> dict:
     """Score a run or model directory on any canonical JSONL file and write the report files.
 
     Unseen-mention recall needs the training split: `train_file`, else the one named in the run record."""

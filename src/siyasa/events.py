@@ -50,8 +50,14 @@ def doc_events(doc) -> list[Event]:
 
 def _party(doc, p: Participant) -> dict:
     s = doc.spans[p.span]
-    return {"text": s.text, "label": s.label, "subtype": s.subtype, "start": s.start, "end": s.end,
-            "title": doc.spans[p.title].text if p.title is not None else None}  # fmt: skip
+    return {
+        "text": s.text,
+        "label": s.label,
+        "subtype": s.subtype,
+        "start": s.start,
+        "end": s.end,
+        "title": doc.spans[p.title].text if p.title is not None else None,
+    }
 
 
 # A row's `sentence` is its whole sentence up to this many characters; a longer one (no real sentence is:
@@ -81,10 +87,20 @@ def event_rows(docs) -> list[dict]:
                 lo += 1
             while hi > lo and doc.text[hi - 1].isspace():
                 hi -= 1
-            rows.append({
-                "id": doc.id, "date": (doc.meta or {}).get("date"), "type": ev.type, "quad_class": ev.quad,
-                "trigger": t.text, "start": t.start, "end": t.end,
-                "sources": [_party(doc, p) for p in ev.sources], "targets": [_party(doc, p) for p in ev.targets],
-                "sentence": doc.text[lo:hi], "sentence_offsets": [lo, hi], "score": ev.score,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "id": doc.id,
+                    "date": (doc.meta or {}).get("date"),
+                    "type": ev.type,
+                    "quad_class": ev.quad,
+                    "trigger": t.text,
+                    "start": t.start,
+                    "end": t.end,
+                    "sources": [_party(doc, p) for p in ev.sources],
+                    "targets": [_party(doc, p) for p in ev.targets],
+                    "sentence": doc.text[lo:hi],
+                    "sentence_offsets": [lo, hi],
+                    "score": ev.score,
+                }
+            )
     return rows

@@ -33,13 +33,28 @@ from .modeldir import (
 from .runrecord import read_run_record, run_dir_of
 from .schema import TYPES
 
-MODEL_FILES = ("model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
-               "special_tokens_map.json", LINKER_FILE, LINKER_WEIGHTS_FILE)  # fmt: skip
+MODEL_FILES = (
+    "model.safetensors",
+    "config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "vocab.txt",
+    "special_tokens_map.json",
+    LINKER_FILE,
+    LINKER_WEIGHTS_FILE,
+)
 OPSET = 17
 
 
-def export(run: str | Path, out_root: str | Path = "exports", name: str | None = None, version: str | None = None,
-           onnx: bool = True, force: bool = False, calibration: str | Path | None = None) -> Path:  # fmt: skip
+def export(
+    run: str | Path,
+    out_root: str | Path = "exports",
+    name: str | None = None,
+    version: str | None = None,
+    onnx: bool = True,
+    force: bool = False,
+    calibration: str | Path | None = None,
+) -> Path:
     """Export a run (or model directory) to <out_root>/<name>-<version>/ and return that path.
 
     `calibration` is a canonical JSONL file whose texts fix the int8 activation ranges; by default the
@@ -68,13 +83,18 @@ def export(run: str | Path, out_root: str | Path = "exports", name: str | None =
             if (src / f).exists():
                 shutil.copy2(src / f, tmp / f)
         settings = json.loads((src / SETTINGS_FILE).read_text()) if (src / SETTINGS_FILE).exists() else {}
-        settings.update({
-            "name": name, "version": version, "siyasa_version": __version__,
-            "labels": json.loads((src / "config.json").read_text())["id2label"],
-            "data": record.data if record else {}, "metrics": record.metrics if record else {},
-            "git": record.git if record else {},
-            "backbone": record.backbone if record else settings.get("backbone", {}),
-        })  # fmt: skip
+        settings.update(
+            {
+                "name": name,
+                "version": version,
+                "siyasa_version": __version__,
+                "labels": json.loads((src / "config.json").read_text())["id2label"],
+                "data": record.data if record else {},
+                "metrics": record.metrics if record else {},
+                "git": record.git if record else {},
+                "backbone": record.backbone if record else settings.get("backbone", {}),
+            }
+        )
         if onnx:  # how each ONNX file is quantised (the Tagger runs a "dynamic" file one window per call)
             settings["quantization"] = {"model.onnx": None, "model.int8.onnx": "static"}
         (tmp / SETTINGS_FILE).write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
@@ -104,8 +124,10 @@ def _calibration_texts(calibration: str | Path | None, record) -> list[str]:
                 if recorded
                 else "no training split is recorded"
             )
-            raise UserError(f"int8 calibration needs texts and {where}: pass --calibration <canonical JSONL> "
-                            "(for example data/processed/train.jsonl), or --no-onnx")  # fmt: skip
+            raise UserError(
+                f"int8 calibration needs texts and {where}: pass --calibration <canonical JSONL> "
+                "(for example data/processed/train.jsonl), or --no-onnx"
+            )
         calibration = recorded
     texts = [r["text"] for r in read_records(calibration)]
     if not texts:
@@ -118,15 +140,23 @@ def export_onnx(model_directory: Path, out: Path) -> None:
     import torch
     from transformers import AutoModelForTokenClassification
 
-    model = AutoModelForTokenClassification.from_pretrained(model_directory, use_safetensors=True,
-                                                            attn_implementation="eager").eval()  # fmt: skip
+    model = AutoModelForTokenClassification.from_pretrained(
+        model_directory, use_safetensors=True, attn_implementation="eager"
+    ).eval()
     ids = torch.ones(2, 16, dtype=torch.long)
     mask = torch.ones(2, 16, dtype=torch.long)
     axes = {0: "batch", 1: "sequence"}
     with torch.inference_mode():
-        torch.onnx.export(model, (ids, mask), str(out), input_names=["input_ids", "attention_mask"],
-                          output_names=["logits"], dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": axes},
-                          opset_version=OPSET, dynamo=False)  # fmt: skip
+        torch.onnx.export(
+            model,
+            (ids, mask),
+            str(out),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["logits"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": axes},
+            opset_version=OPSET,
+            dynamo=False,
+        )
 
 
 CALIBRATION_WINDOWS = 128  # windows of the training split that fix the int8 activation ranges
@@ -145,8 +175,13 @@ def calibration_windows(model_directory: Path, texts: list[str], n: int = CALIBR
     settings = read_settings(model_directory)
     tokenizer = WordPieceTokenizer(model_directory / "tokenizer.json")
     words = [[w.text for w in tokenize(t)] for t in texts]
-    windows = encode(tokenizer, words, int(settings.get("max_length", 256)), int(settings.get("stride", 64)),
-                     preprocess=bool(settings.get("preprocess", True)))  # fmt: skip
+    windows = encode(
+        tokenizer,
+        words,
+        int(settings.get("max_length", 256)),
+        int(settings.get("stride", 64)),
+        preprocess=bool(settings.get("preprocess", True)),
+    )
     if not windows:
         raise UserError("no calibration windows: the calibration texts are empty")
     step = max(1, len(windows) // n)
@@ -186,15 +221,27 @@ def quantize(fp32: Path, int8: Path, calibration: list[dict]) -> None:
     config = json.loads((fp32.parent / "config.json").read_text())
     with tempfile.TemporaryDirectory() as tmp:
         fused = Path(tmp) / "fused.onnx"
-        model = optimizer.optimize_model(str(fp32), model_type="bert", num_heads=config["num_attention_heads"],
-                                         hidden_size=config["hidden_size"]).model  # fmt: skip
+        model = optimizer.optimize_model(
+            str(fp32),
+            model_type="bert",
+            num_heads=config["num_attention_heads"],
+            hidden_size=config["hidden_size"],
+        ).model
         # The quantiser needs every activation's type; onnx's own shape inference does not know the fused
         # contrib ops (Attention, SkipLayerNormalization) and would leave those activations in float.
         onnx.save(SymbolicShapeInference.infer_shapes(model, auto_merge=True), str(fused))
-        quantize_static(str(fused), str(int8), Reader(calibration), quant_format=QuantFormat.QDQ,
-                        op_types_to_quantize=["MatMul"], per_channel=True, activation_type=QuantType.QUInt8,
-                        weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax,
-                        extra_options={"CalibTensorRangeSymmetric": False, "MatMulConstBOnly": True})  # fmt: skip
+        quantize_static(
+            str(fused),
+            str(int8),
+            Reader(calibration),
+            quant_format=QuantFormat.QDQ,
+            op_types_to_quantize=["MatMul"],
+            per_channel=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            calibrate_method=CalibrationMethod.MinMax,
+            extra_options={"CalibTensorRangeSymmetric": False, "MatMulConstBOnly": True},
+        )
 
 
 def model_card(name: str, version: str, settings: dict) -> str:
@@ -204,8 +251,11 @@ def model_card(name: str, version: str, settings: dict) -> str:
     backbone = settings.get("backbone", {})
     results = []
     if test:
-        entries = [("overall_f1", "f1", "micro F1"), ("overall_precision", "precision", "micro precision"),
-                   ("overall_recall", "recall", "micro recall")] + [(t, "f1", f"{t} F1") for t in TYPES if t in test]  # fmt: skip
+        entries = [
+            ("overall_f1", "f1", "micro F1"),
+            ("overall_precision", "precision", "micro precision"),
+            ("overall_recall", "recall", "micro recall"),
+        ] + [(t, "f1", f"{t} F1") for t in TYPES if t in test]
         for key, typ, label in entries:
             value = test[key]["f1"] if isinstance(test.get(key), dict) else test.get(key)
             results.append(f"      - type: {typ}\n        value: {float(value):.4f}\n        name: {label}")
@@ -216,20 +266,37 @@ def model_card(name: str, version: str, settings: dict) -> str:
         and not str(backbone.get("actual")).startswith("/")
         else None
     )
-    front = ["---", "language: ar", "license: apache-2.0", "library_name: transformers", "pipeline_tag: token-classification",
-             "tags: [token-classification, ner, arabic, political-news, event-extraction, siyasa]"]  # fmt: skip
+    front = [
+        "---",
+        "language: ar",
+        "license: apache-2.0",
+        "library_name: transformers",
+        "pipeline_tag: token-classification",
+        "tags: [token-classification, ner, arabic, political-news, event-extraction, siyasa]",
+    ]
     if base:
         front.append(f"base_model: {base}")
     if results:
-        front += ["model-index:", f"- name: {name}", "  results:", "  - task:", "      type: token-classification",
-                  "      name: Actor, role and event tagging", "    dataset:", "      name: siyasa corpus v1 (test split)",
-                  "      type: siyasa", "    metrics:"] + results  # fmt: skip
+        front += [
+            "model-index:",
+            f"- name: {name}",
+            "  results:",
+            "  - task:",
+            "      type: token-classification",
+            "      name: Actor, role and event tagging",
+            "    dataset:",
+            "      name: siyasa corpus v1 (test split)",
+            "      type: siyasa",
+            "    metrics:",
+        ] + results
     front.append("---")
     fallback = ""
     if backbone.get("fallback"):
-        fallback = (f"\n> **Offline fallback.** This model was configured to fine-tune `{backbone.get('requested')}` but was "
-                    f"trained on the project's small offline backbone instead ({backbone.get('reason')}). Its scores are "
-                    f"not AraBERT's.\n")  # fmt: skip
+        fallback = (
+            f"\n> **Offline fallback.** This model was configured to fine-tune `{backbone.get('requested')}` but was "
+            f"trained on the project's small offline backbone instead ({backbone.get('reason')}). Its scores are "
+            f"not AraBERT's.\n"
+        )
     labels = settings.get("labels", {})
     label_rows = "\n".join(
         f"| {i} | `{lab}` |" for i, lab in sorted(labels.items(), key=lambda kv: int(kv[0]))

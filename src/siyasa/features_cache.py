@@ -37,15 +37,27 @@ def windows_dataset(cfg: Config, tokenizer, examples: list[Example], labels: lis
         ds = load_from_disk(str(cache))
     else:
         index = {name: i for i, name in enumerate(labels)}
-        windows = encode(tokenizer, [ex.tokens for ex in examples], cfg.model.max_length, cfg.model.stride,
-                         [[index[t] for t in ex.tags] for ex in examples], cfg.model.label_all_subwords,
-                         b_to_i_map(labels), cfg.model.preprocess)  # fmt: skip
-        ds = Dataset.from_dict({
-            "input_ids": [w.input_ids for w in windows], "attention_mask": [[1] * len(w.input_ids) for w in windows],
-            "labels": [w.labels for w in windows], "doc": [w.doc for w in windows],
-            "word_ids": [w.word_ids for w in windows], "first_word": [w.first_word for w in windows],
-            "end_word": [w.end_word for w in windows],
-        })  # fmt: skip
+        windows = encode(
+            tokenizer,
+            [ex.tokens for ex in examples],
+            cfg.model.max_length,
+            cfg.model.stride,
+            [[index[t] for t in ex.tags] for ex in examples],
+            cfg.model.label_all_subwords,
+            b_to_i_map(labels),
+            cfg.model.preprocess,
+        )
+        ds = Dataset.from_dict(
+            {
+                "input_ids": [w.input_ids for w in windows],
+                "attention_mask": [[1] * len(w.input_ids) for w in windows],
+                "labels": [w.labels for w in windows],
+                "doc": [w.doc for w in windows],
+                "word_ids": [w.word_ids for w in windows],
+                "first_word": [w.first_word for w in windows],
+                "end_word": [w.end_word for w in windows],
+            }
+        )
         tmp = cache.with_name(cache.name + f".tmp{os.getpid()}")
         ds.save_to_disk(str(tmp))
         if not cache.exists():

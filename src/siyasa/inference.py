@@ -56,8 +56,14 @@ class TaggedSpan:
     score: float
 
     def to_dict(self) -> dict:
-        return {"start": self.start, "end": self.end, "text": self.text, "label": self.label,
-                "subtype": self.subtype, "score": self.score}  # fmt: skip
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "label": self.label,
+            "subtype": self.subtype,
+            "score": self.score,
+        }
 
 
 @dataclass
@@ -142,8 +148,15 @@ def link_roles(text: str, spans: list) -> list[Link]:
 class Tagger:
     """Words in, one label per word out, spans with exact offsets and scores back."""
 
-    def __init__(self, backend, tokenizer: WordPieceTokenizer, labels: list[str], settings: dict,
-                 directory: Path | None = None, linker=None):  # fmt: skip
+    def __init__(
+        self,
+        backend,
+        tokenizer: WordPieceTokenizer,
+        labels: list[str],
+        settings: dict,
+        directory: Path | None = None,
+        linker=None,
+    ):
         self.backend, self.tokenizer, self.labels, self.settings = backend, tokenizer, labels, settings
         self.directory = directory  # the model directory it was loaded from
         self.max_length = int(settings.get("max_length", 256))
@@ -177,8 +190,10 @@ class Tagger:
             linker = Linker.load(d)
         if settings.get("backend") == "crf" or backend == "crf":
             if backend not in ("auto", "crf") or settings.get("backend") != "crf":
-                raise UserError(f"{d}: backend {backend!r} does not run this model (siyasa.json says "
-                                f"{settings.get('backend', 'a neural model')!r})")  # fmt: skip
+                raise UserError(
+                    f"{d}: backend {backend!r} does not run this model (siyasa.json says "
+                    f"{settings.get('backend', 'a neural model')!r})"
+                )
             _check_files(d, [CRF_FILE, GAZETTEER_FILE], listed)
             impl = CrfBackend(d)
             return cls(impl, None, impl.labels, settings, directory=d, linker=linker)
@@ -291,8 +306,11 @@ def _check_files(d: Path, needed: list[str], listed: set[str] | None) -> None:
     if missing:
         raise UserError(f"{d}: {', '.join(missing)} missing; re-export or re-train the model")
     if listed is not None:
-        unlisted = [n for n in needed + [SETTINGS_FILE, "tokenizer_config.json"]
-                    if (d / n).exists() and n not in listed]  # fmt: skip
+        unlisted = [
+            n
+            for n in needed + [SETTINGS_FILE, "tokenizer_config.json"]
+            if (d / n).exists() and n not in listed
+        ]
         if unlisted:
             raise UserError(
                 f"{d}: {', '.join(unlisted)} not in manifest.json (added after export?); re-export it"

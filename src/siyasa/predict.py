@@ -51,8 +51,16 @@ def _read(path: str) -> str:
         raise UserError(f"{path}: not UTF-8 text (byte {e.start}); convert it to UTF-8") from None
 
 
-def predict(model: str, source: str = "-", fmt: str = "jsonl", output: str | None = None, whole: bool = False,
-            backend: str = "auto", batch_size: int = 32, verify: bool = True) -> list[Doc]:  # fmt: skip
+def predict(
+    model: str,
+    source: str = "-",
+    fmt: str = "jsonl",
+    output: str | None = None,
+    whole: bool = False,
+    backend: str = "auto",
+    batch_size: int = 32,
+    verify: bool = True,
+) -> list[Doc]:
     """Tag every input document and write them in `fmt` to `output` (stdout when None).
 
     Inputs and the output path are checked before the model is loaded; the output is written to a
@@ -69,8 +77,10 @@ def predict(model: str, source: str = "-", fmt: str = "jsonl", output: str | Non
     tagger = Tagger.load(model, backend=backend, verify=verify)
     for k, (doc_id, text, _) in enumerate(inputs, 1):  # before any work: the whole file or nothing
         if len(text) > tagger.max_chars:
-            raise UserError(f"{source}: document {k}{f' [{doc_id}]' if doc_id else ''} has {len(text):,} characters, "
-                            f"above the model's limit of {tagger.max_chars:,}; split it")  # fmt: skip
+            raise UserError(
+                f"{source}: document {k}{f' [{doc_id}]' if doc_id else ''} has {len(text):,} characters, "
+                f"above the model's limit of {tagger.max_chars:,}; split it"
+            )
     docs: list[Doc] = []
     chunk = max(batch_size * 4, 64)
     with tqdm(total=len(inputs), unit="doc", disable=len(inputs) < 200, file=sys.stderr) as bar:

@@ -124,9 +124,11 @@ def _events(doc: Doc) -> str:
             continue
         t = doc.spans[ev.trigger]
         kind = html.escape(ev.type or "EVENT") + (f" · {html.escape(ev.quad)}" if ev.quad else "")
-        rows.append(f"<tr><td>{'، '.join(map(party, ev.sources)) or '—'}</td><td class=arrow>←</td>"
-                    f'<td><mark class="EVENT">{html.escape(t.text)}</mark> <sub>{kind}</sub></td><td class=arrow>←</td>'
-                    f"<td>{'، '.join(map(party, ev.targets)) or '—'}</td></tr>")  # fmt: skip
+        rows.append(
+            f"<tr><td>{'، '.join(map(party, ev.sources)) or '—'}</td><td class=arrow>←</td>"
+            f'<td><mark class="EVENT">{html.escape(t.text)}</mark> <sub>{kind}</sub></td><td class=arrow>←</td>'
+            f"<td>{'، '.join(map(party, ev.targets)) or '—'}</td></tr>"
+        )
     if not rows:
         return ""
     head = "<tr><th>SOURCE (مَن)</th><th></th><th>EVENT (ماذا)</th><th></th><th>TARGET (بمَن)</th></tr>"
@@ -141,8 +143,10 @@ def _marked(doc: Doc) -> str:
         out.append(html.escape(doc.text[pos : s.start]))
         tag = f"{s.label}.{s.subtype}" if s.subtype else s.label
         hover = f"{tag} · {s.score:.2f}" if getattr(s, "score", None) is not None else tag
-        out.append(f'<mark class="{s.label}" title="{html.escape(hover)}">{html.escape(doc.text[s.start : s.end])}'
-                   f"<sub>{html.escape(s.subtype or s.label)}</sub></mark>")  # fmt: skip
+        out.append(
+            f'<mark class="{s.label}" title="{html.escape(hover)}">{html.escape(doc.text[s.start : s.end])}'
+            f"<sub>{html.escape(s.subtype or s.label)}</sub></mark>"
+        )
         pos = s.end
     out.append(html.escape(doc.text[pos:]))
     return "".join(out).replace("\n", "<br>\n")

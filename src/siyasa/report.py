@@ -83,8 +83,12 @@ def untagged_occurrences(record: dict, sequences: dict[tuple[str, ...], Counter]
         by_first[seq[0]].append(seq)
     words = tokenize(record["text"])
     keys = [surface_key(w.text) for w in words]
-    covered = {i for s in map(Span.from_dict, record["spans"]) for i, w in enumerate(words)
-               if s.start <= w.start and w.end <= s.end}  # fmt: skip
+    covered = {
+        i
+        for s in map(Span.from_dict, record["spans"])
+        for i, w in enumerate(words)
+        if s.start <= w.start and w.end <= s.end
+    }
     for i, k in enumerate(keys):
         for seq in by_first.get(k, ()):
             j = i + len(seq)
@@ -281,8 +285,10 @@ def review_candidates(paths: list[str | Path], min_support: int = 2) -> dict[str
                     f"label {s.tag} here, {top} in {n} of {sum(c.values())} places: {snippet(text, s.start, s.end, width=30)}"
                 )
         for first, last, seq, top in untagged_occurrences(r, seq_counts):
-            notes.append(f"untagged, but {top} in {seq_counts[seq][top]} places: "
-                         f"{snippet(text, first.start, last.end, width=30)}")  # fmt: skip
+            notes.append(
+                f"untagged, but {top} in {seq_counts[seq][top]} places: "
+                f"{snippet(text, first.start, last.end, width=30)}"
+            )
         if notes:
             out[r["id"]] = notes
     for doc_id, notes in argument_candidates(records).items():

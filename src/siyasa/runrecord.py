@@ -103,8 +103,10 @@ def environment() -> dict:
         except md.PackageNotFoundError:
             versions[pkg] = None
     versions["python"] = platform.python_version()
-    git = {"commit": _git("rev-parse", "HEAD") or None,
-           "dirty": bool(_git("status", "--porcelain", "--untracked-files=no"))}  # fmt: skip
+    git = {
+        "commit": _git("rev-parse", "HEAD") or None,
+        "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+    }
     return {"git": git, "versions": versions, "platform": platform.platform(), "cpus": os.cpu_count()}
 
 

@@ -12,16 +12,29 @@ from typing import Literal
 ACTOR_SUBTYPES = ("PER", "ORG", "GPE", "ARMED", "GROUP")
 EVENT_SUBTYPES = (
     # verbal cooperation
-    "AGREE", "CONSULT", "SUPPORT", "CONCEDE",
+    "AGREE",
+    "CONSULT",
+    "SUPPORT",
+    "CONCEDE",
     # material cooperation
-    "COOPERATE", "AID", "RETREAT",
+    "COOPERATE",
+    "AID",
+    "RETREAT",
     # verbal conflict
-    "REQUEST", "ACCUSE", "REJECT", "THREATEN",
+    "REQUEST",
+    "ACCUSE",
+    "REJECT",
+    "THREATEN",
     # material conflict
-    "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT",
+    "PROTEST",
+    "SANCTION",
+    "MOBILIZE",
+    "COERCE",
+    "ASSAULT",
     # institutional procedure, and the rest
-    "PROCESS", "OTHER",
-)  # fmt: skip
+    "PROCESS",
+    "OTHER",
+)
 TYPES = ("ACTOR", "ROLE", "EVENT")
 # PLOVER's quad classes (annotation-schema.md); PROCESS and OTHER sit outside them.
 QUAD_CLASS = {

@@ -74,8 +74,10 @@ def metrics_table(results: dict[str, dict]) -> str:
         unseen = r.get("unseen", {}).get("ACTOR")
         u = f"{unseen['recall']:.3f} ({unseen['number']})" if unseen else "-"
         cells = [f"{r[t]['f1']:.3f}" if t in r else "-" for t in types]
-        rows.append(f"| {name} | {r['overall_precision']:.3f} | {r['overall_recall']:.3f} | {r['overall_f1']:.3f} | "
-                    f"{r['macro_f1']:.3f} | " + " | ".join(cells) + f" | {u} |")  # fmt: skip
+        rows.append(
+            f"| {name} | {r['overall_precision']:.3f} | {r['overall_recall']:.3f} | {r['overall_f1']:.3f} | "
+            f"{r['macro_f1']:.3f} | " + " | ".join(cells) + f" | {u} |"
+        )
     return "\n".join(rows)
 
 
@@ -104,14 +106,32 @@ def error_records(examples: list[Example], pred_tags: list[list[str]], context: 
                     for g in (pred if kind == "false_negative" else gold)
                     if g.start < s.end and s.start < g.end
                 ]
-                out.append({
-                    "id": ex.id, "kind": kind, "start": s.start, "end": s.end, "text": text[s.start : s.end],
-                    "label": s.tag, "subtype": subtypes.get((s.start, s.end, s.label)) if kind == "false_negative" else None,
-                    "overlaps": [{"text": text[o.start : o.end], "label": o.tag, "start": o.start, "end": o.end,
-                                  "subtype": subtypes.get((o.start, o.end, o.label)) if kind == "false_positive" else None}
-                                 for o in overlap],
-                    "context": snippet(text, s.start, s.end, context, ("[[", "]]")),
-                })  # fmt: skip
+                out.append(
+                    {
+                        "id": ex.id,
+                        "kind": kind,
+                        "start": s.start,
+                        "end": s.end,
+                        "text": text[s.start : s.end],
+                        "label": s.tag,
+                        "subtype": subtypes.get((s.start, s.end, s.label))
+                        if kind == "false_negative"
+                        else None,
+                        "overlaps": [
+                            {
+                                "text": text[o.start : o.end],
+                                "label": o.tag,
+                                "start": o.start,
+                                "end": o.end,
+                                "subtype": subtypes.get((o.start, o.end, o.label))
+                                if kind == "false_positive"
+                                else None,
+                            }
+                            for o in overlap
+                        ],
+                        "context": snippet(text, s.start, s.end, context, ("[[", "]]")),
+                    }
+                )
     return out
 
 
@@ -182,23 +202,37 @@ def argument_errors(examples: list[Example], linker) -> list[dict]:
             if g == p:
                 continue
             (es, ee), (as_, ae) = key
-            out.append({"id": ex.id, "kind": "missed" if p is None else "spurious" if g is None else "wrong role",
-                        "gold": g, "predicted": p, "event": ex.text[es:ee], "event_offsets": [es, ee],
-                        "arg": ex.text[as_:ae], "arg_offsets": [as_, ae], "event_context": snippet(ex.text, es, ee),
-                        "arg_context": snippet(ex.text, as_, ae)})  # fmt: skip
+            out.append(
+                {
+                    "id": ex.id,
+                    "kind": "missed" if p is None else "spurious" if g is None else "wrong role",
+                    "gold": g,
+                    "predicted": p,
+                    "event": ex.text[es:ee],
+                    "event_offsets": [es, ee],
+                    "arg": ex.text[as_:ae],
+                    "arg_offsets": [as_, ae],
+                    "event_context": snippet(ex.text, es, ee),
+                    "arg_context": snippet(ex.text, as_, ae),
+                }
+            )
     return out
 
 
 def arguments_table(result: dict) -> str:
     """Markdown: argument identification and classification, and event records, per mode."""
-    lines = ["| linker input | identification F1 | classification P | R | F1 | SOURCE F1 | TARGET F1 | records F1 |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    lines = [
+        "| linker input | identification F1 | classification P | R | F1 | SOURCE F1 | TARGET F1 | records F1 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for mode in ("gold_spans", "end_to_end"):
         if mode not in result:
             continue
         r = result[mode]
         c, roles = r["classification"], r["per_role"]
-        lines.append(f"| {mode.replace('_', ' ')} | {r['identification']['f1']:.3f} | {c['precision']:.3f} | "
-                     f"{c['recall']:.3f} | {c['f1']:.3f} | {roles.get('SOURCE', {}).get('f1', 0):.3f} | "
-                     f"{roles.get('TARGET', {}).get('f1', 0):.3f} | {r['records']['f1']:.3f} |")  # fmt: skip
+        lines.append(
+            f"| {mode.replace('_', ' ')} | {r['identification']['f1']:.3f} | {c['precision']:.3f} | "
+            f"{c['recall']:.3f} | {c['f1']:.3f} | {roles.get('SOURCE', {}).get('f1', 0):.3f} | "
+            f"{roles.get('TARGET', {}).get('f1', 0):.3f} | {r['records']['f1']:.3f} |"
+        )
     return "\n".join(lines)

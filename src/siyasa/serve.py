@@ -77,8 +77,12 @@ class BodyGuard:
     within `body_timeout` seconds gets 408 (a slow client holds a connection, not the server).
     """
 
-    def __init__(self, app: Callable, max_body_bytes: int = DEFAULT_MAX_BODY,
-                 body_timeout: float = DEFAULT_BODY_TIMEOUT) -> None:  # fmt: skip
+    def __init__(
+        self,
+        app: Callable,
+        max_body_bytes: int = DEFAULT_MAX_BODY,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    ) -> None:
         self.app, self.max_body_bytes, self.body_timeout = app, max_body_bytes, body_timeout
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
@@ -165,9 +169,15 @@ class TagPool:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
-def create_app(tagger: Tagger, max_body_bytes: int = DEFAULT_MAX_BODY, max_texts: int = DEFAULT_MAX_TEXTS,
-               *, workers: int = DEFAULT_WORKERS, max_queue: int = DEFAULT_MAX_QUEUE,
-               body_timeout: float = DEFAULT_BODY_TIMEOUT):  # fmt: skip
+def create_app(
+    tagger: Tagger,
+    max_body_bytes: int = DEFAULT_MAX_BODY,
+    max_texts: int = DEFAULT_MAX_TEXTS,
+    *,
+    workers: int = DEFAULT_WORKERS,
+    max_queue: int = DEFAULT_MAX_QUEUE,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
+):
     """The ASGI app. `tagger` needs `pipe`, `settings`, `labels`, `backend.name` and `max_chars`."""
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
@@ -206,15 +216,21 @@ def create_app(tagger: Tagger, max_body_bytes: int = DEFAULT_MAX_BODY, max_texts
         yield
         pool.shutdown()
 
-    app = FastAPI(title="siyasa", version=__version__, lifespan=lifespan,
-                  description="Tags ACTOR, ROLE and EVENT spans in Arabic political news.")  # fmt: skip
+    app = FastAPI(
+        title="siyasa",
+        version=__version__,
+        lifespan=lifespan,
+        description="Tags ACTOR, ROLE and EVENT spans in Arabic political news.",
+    )
     app.add_middleware(BodyGuard, max_body_bytes=max_body_bytes, body_timeout=body_timeout)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         # loc, msg and type only: pydantic's `input` and `ctx` echo the request (lone surrogates included)
-        errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-                  for e in exc.errors()]  # fmt: skip
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()
+        ]
         return ErrorResponse(status_code=422, content={"detail": errors})
 
     @app.exception_handler(HTTPException)
@@ -225,8 +241,9 @@ def create_app(tagger: Tagger, max_body_bytes: int = DEFAULT_MAX_BODY, max_texts
 
     @app.exception_handler(ServerBusy)
     async def busy(request: Request, exc: ServerBusy) -> Response:
-        return ErrorResponse(status_code=503, content={"detail": BUSY_DETAIL},
-                             headers={"Retry-After": str(RETRY_AFTER_S)})  # fmt: skip
+        return ErrorResponse(
+            status_code=503, content={"detail": BUSY_DETAIL}, headers={"Retry-After": str(RETRY_AFTER_S)}
+        )
 
     @app.exception_handler(UserError)
     async def bad_input(request: Request, exc: UserError) -> Response:
@@ -245,17 +262,29 @@ def create_app(tagger: Tagger, max_body_bytes: int = DEFAULT_MAX_BODY, max_texts
     @app.get("/v1/model")
     async def model_info() -> dict:
         s = tagger.settings
-        return {"name": s.get("name"), "version": s.get("version"), "labels": tagger.labels,
-                "label_scheme": s.get("label_scheme", "coarse"), "backbone": s.get("backbone"),
-                "metrics": s.get("metrics", {}), "backend": tagger.backend.name}  # fmt: skip
+        return {
+            "name": s.get("name"),
+            "version": s.get("version"),
+            "labels": tagger.labels,
+            "label_scheme": s.get("label_scheme", "coarse"),
+            "backbone": s.get("backbone"),
+            "metrics": s.get("metrics", {}),
+            "backend": tagger.backend.name,
+        }
 
     def tag_records(texts: list[str]) -> list[dict]:
         from .events import event_rows
 
         out = []
         for d in tagger.pipe(texts):  # the canonical record (with args) and its event table
-            out.append({**d.to_dict(), "events": [{k: v for k, v in row.items() if k not in ("id", "date")}
-                                                   for row in event_rows([d])]})  # fmt: skip
+            out.append(
+                {
+                    **d.to_dict(),
+                    "events": [
+                        {k: v for k, v in row.items() if k not in ("id", "date")} for row in event_rows([d])
+                    ],
+                }
+            )
         return out
 
     @app.post("/v1/tag", response_model=TagResponse)
@@ -272,32 +301,57 @@ def create_app(tagger: Tagger, max_body_bytes: int = DEFAULT_MAX_BODY, max_texts
     return app
 
 
-def build_server(app, host: str = "127.0.0.1", port: int = 8000, *,
-                 header_timeout: float = DEFAULT_HEADER_TIMEOUT,
-                 max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
-                 max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES, keep_alive: int = DEFAULT_KEEP_ALIVE,
-                 graceful_shutdown: int = DEFAULT_GRACEFUL_SHUTDOWN, log_level: str = "info"):  # fmt: skip
+def build_server(
+    app,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+    max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+    keep_alive: int = DEFAULT_KEEP_ALIVE,
+    graceful_shutdown: int = DEFAULT_GRACEFUL_SHUTDOWN,
+    log_level: str = "info",
+):
     """A uvicorn Server for `app` with the connection-level limits (call `.run()`, or run it in a thread)."""
     import uvicorn
 
     from ._http import guarded_h11_protocol
 
     config = uvicorn.Config(
-        app, host=host, port=port, http=guarded_h11_protocol(header_timeout), lifespan="on",
-        limit_concurrency=max_connections, h11_max_incomplete_event_size=max_header_bytes,
-        timeout_keep_alive=keep_alive, timeout_graceful_shutdown=graceful_shutdown, log_level=log_level,
-    )  # fmt: skip
+        app,
+        host=host,
+        port=port,
+        http=guarded_h11_protocol(header_timeout),
+        lifespan="on",
+        limit_concurrency=max_connections,
+        h11_max_incomplete_event_size=max_header_bytes,
+        timeout_keep_alive=keep_alive,
+        timeout_graceful_shutdown=graceful_shutdown,
+        log_level=log_level,
+    )
     return uvicorn.Server(config)
 
 
-def serve(model: str, host: str = "127.0.0.1", port: int = 8000, backend: str = "auto",
-          max_body_bytes: int = DEFAULT_MAX_BODY, *, onnx_file: str = "model.int8.onnx",
-          max_texts: int = DEFAULT_MAX_TEXTS, workers: int = DEFAULT_WORKERS,
-          max_queue: int = DEFAULT_MAX_QUEUE, max_connections: int = DEFAULT_MAX_CONNECTIONS,
-          header_timeout: float = DEFAULT_HEADER_TIMEOUT, body_timeout: float = DEFAULT_BODY_TIMEOUT) -> None:  # fmt: skip
+def serve(
+    model: str,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    backend: str = "auto",
+    max_body_bytes: int = DEFAULT_MAX_BODY,
+    *,
+    onnx_file: str = "model.int8.onnx",
+    max_texts: int = DEFAULT_MAX_TEXTS,
+    workers: int = DEFAULT_WORKERS,
+    max_queue: int = DEFAULT_MAX_QUEUE,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
+) -> None:
     """Load the model and serve it until interrupted. `onnx_file="model.onnx"` serves the fp32 export."""
     tagger = Tagger.load(model, backend=backend, onnx_file=onnx_file)
-    app = create_app(tagger, max_body_bytes, max_texts, workers=workers, max_queue=max_queue,
-                     body_timeout=body_timeout)  # fmt: skip
+    app = create_app(
+        tagger, max_body_bytes, max_texts, workers=workers, max_queue=max_queue, body_timeout=body_timeout
+    )
     print(json.dumps({"model": model, "backend": tagger.backend.name, "url": f"http://{host}:{port}"}))
     build_server(app, host, port, header_timeout=header_timeout, max_connections=max_connections).run()

@@ -120,8 +120,10 @@ def plan_shards(files: list[tuple[Path, Path]], shard_size: int, text_field: str
 
             pf = pq.ParquetFile(f)
             if text_field not in pf.schema_arrow.names:  # before any work, not half-way
-                raise UserError(f"{f}: no column {text_field!r} (columns: {', '.join(pf.schema_arrow.names)}); "
-                                "set --text-field")  # fmt: skip
+                raise UserError(
+                    f"{f}: no column {text_field!r} (columns: {', '.join(pf.schema_arrow.names)}); "
+                    "set --text-field"
+                )
             for row in range(pf.metadata.num_rows):
                 add(f, root, "parquet", 0, row + 1)
         else:
@@ -134,8 +136,9 @@ def plan_shards(files: list[tuple[Path, Path]], shard_size: int, text_field: str
     return shards if shards[0].segments else []
 
 
-def read_shard(shard: Shard, text_field: str = "text", id_field: str = "id",
-               max_chars: int | None = None) -> Iterator[Item]:  # fmt: skip
+def read_shard(
+    shard: Shard, text_field: str = "text", id_field: str = "id", max_chars: int | None = None
+) -> Iterator[Item]:
     """The records of a shard, in order (module docstring)."""
     for seg in shard.segments:
         f = Path(seg.file)
@@ -147,8 +150,14 @@ def read_shard(shard: Shard, text_field: str = "text", id_field: str = "id",
             yield from _jsonl(f, seg.offset, seg.line, seg.count, text_field, id_field, max_chars)
 
 
-def make_item(source: str, line: int, doc_id: str | None, text: object, meta: dict | None = None,
-              max_chars: int | None = None) -> Item:  # fmt: skip
+def make_item(
+    source: str,
+    line: int,
+    doc_id: str | None,
+    text: object,
+    meta: dict | None = None,
+    max_chars: int | None = None,
+) -> Item:
     """An Item for a text from anywhere (a data frame, a queue), checked like a file's record."""
     return _checked(Item(source, line, doc_id, text, meta or {}), max_chars)  # type: ignore[arg-type]
 
@@ -172,8 +181,9 @@ def _txt(f: Path, root: Path, max_chars: int | None) -> Item:
     return _checked(Item(str(f), 1, doc_id, text), max_chars)
 
 
-def _jsonl(f: Path, offset: int, line: int, count: int, text_field: str, id_field: str,
-           max_chars: int | None) -> Iterator[Item]:  # fmt: skip
+def _jsonl(
+    f: Path, offset: int, line: int, count: int, text_field: str, id_field: str, max_chars: int | None
+) -> Iterator[Item]:
     with open(f, "rb") as fh:
         fh.seek(offset)
         n, done = line - 1, 0
@@ -196,8 +206,9 @@ def _jsonl(f: Path, offset: int, line: int, count: int, text_field: str, id_fiel
             yield _record(record, str(f), n, text_field, id_field, max_chars)
 
 
-def _parquet(f: Path, first: int, count: int, text_field: str, id_field: str,
-             max_chars: int | None) -> Iterator[Item]:  # fmt: skip
+def _parquet(
+    f: Path, first: int, count: int, text_field: str, id_field: str, max_chars: int | None
+) -> Iterator[Item]:
     """Rows [first, first + count) of a Parquet file, reading only the row groups that hold them."""
     import pyarrow.parquet as pq
 

@@ -53,16 +53,35 @@ def training_arguments(cfg: Config, run_dir: Path, n_train_windows: int) -> Trai
     steps = n_train_windows // max(1, t.per_device_train_batch_size * t.gradient_accumulation_steps)
     total = t.max_steps if t.max_steps > 0 else max(1, round(steps * t.num_train_epochs))
     return TrainingArguments(
-        output_dir=str(run_dir / "checkpoints"), num_train_epochs=t.num_train_epochs, max_steps=t.max_steps,
-        per_device_train_batch_size=t.per_device_train_batch_size, per_device_eval_batch_size=t.per_device_eval_batch_size,
-        gradient_accumulation_steps=t.gradient_accumulation_steps, learning_rate=t.learning_rate,
-        weight_decay=t.weight_decay, warmup_steps=int(t.warmup_ratio * total), lr_scheduler_type=t.lr_scheduler_type,
-        eval_strategy=t.eval_strategy, eval_steps=t.eval_steps, save_strategy=t.eval_strategy, save_steps=t.eval_steps,
-        save_total_limit=t.save_total_limit, load_best_model_at_end=True, metric_for_best_model="f1",
-        greater_is_better=True, logging_steps=t.logging_steps, seed=t.seed, data_seed=t.seed, bf16=bf16, fp16=fp16,
-        use_cpu=t.use_cpu or not gpu, report_to=["tensorboard"] if t.tensorboard else [],
-        disable_tqdm=not t.progress, dataloader_num_workers=t.dataloader_num_workers, ddp_find_unused_parameters=False,
-    )  # fmt: skip
+        output_dir=str(run_dir / "checkpoints"),
+        num_train_epochs=t.num_train_epochs,
+        max_steps=t.max_steps,
+        per_device_train_batch_size=t.per_device_train_batch_size,
+        per_device_eval_batch_size=t.per_device_eval_batch_size,
+        gradient_accumulation_steps=t.gradient_accumulation_steps,
+        learning_rate=t.learning_rate,
+        weight_decay=t.weight_decay,
+        warmup_steps=int(t.warmup_ratio * total),
+        lr_scheduler_type=t.lr_scheduler_type,
+        eval_strategy=t.eval_strategy,
+        eval_steps=t.eval_steps,
+        save_strategy=t.eval_strategy,
+        save_steps=t.eval_steps,
+        save_total_limit=t.save_total_limit,
+        load_best_model_at_end=True,
+        metric_for_best_model="f1",
+        greater_is_better=True,
+        logging_steps=t.logging_steps,
+        seed=t.seed,
+        data_seed=t.seed,
+        bf16=bf16,
+        fp16=fp16,
+        use_cpu=t.use_cpu or not gpu,
+        report_to=["tensorboard"] if t.tensorboard else [],
+        disable_tqdm=not t.progress,
+        dataloader_num_workers=t.dataloader_num_workers,
+        ddp_find_unused_parameters=False,
+    )
 
 
 def dev_f1(dev_windows: list[Window], gold: list[list[str]], labels: list[str]):
@@ -82,8 +101,19 @@ def dev_f1(dev_windows: list[Window], gold: list[list[str]], labels: list[str]):
     return compute_metrics
 
 
-def make_trainer(cfg: Config, run_dir: Path, *, model, tokenizer, train_ds, dev_ds, dev_windows: list[Window],
-                 dev_examples: list[Example], labels: list[str], callbacks: list | None = None) -> WindowTrainer:  # fmt: skip
+def make_trainer(
+    cfg: Config,
+    run_dir: Path,
+    *,
+    model,
+    tokenizer,
+    train_ds,
+    dev_ds,
+    dev_windows: list[Window],
+    dev_examples: list[Example],
+    labels: list[str],
+    callbacks: list | None = None,
+) -> WindowTrainer:
     """The Trainer of one run: early stopping on dev entity F1, the best checkpoint kept."""
     t = cfg.training
     gold = [ex.tags for ex in dev_examples]
@@ -143,9 +173,15 @@ def save_model(trainer, tokenizer, cfg: Config, backbone: Backbone, out: Path, l
     with the inference settings."""
     trainer.model.save_pretrained(str(out))  # not trainer.save_model: that adds training_args.bin, a pickle
     save_tokenizer(tokenizer, out, cfg.model.max_length)
-    settings = {"max_length": cfg.model.max_length, "stride": cfg.model.stride, "preprocess": cfg.model.preprocess,
-                "label_scheme": cfg.data.label_scheme, "word_tokenizer": "siyasa.words.tokenize",
-                "backbone": backbone.to_dict(), "linker": "rule"}  # fmt: skip
+    settings = {
+        "max_length": cfg.model.max_length,
+        "stride": cfg.model.stride,
+        "preprocess": cfg.model.preprocess,
+        "label_scheme": cfg.data.label_scheme,
+        "word_tokenizer": "siyasa.words.tokenize",
+        "backbone": backbone.to_dict(),
+        "linker": "rule",
+    }
     if linker is not None:
         linker.save(out)
         settings["linker"] = "learned"

@@ -68,8 +68,12 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
         run_dir = Path(resume) if resume else make_run_dir(cfg)  # saves the config as given
         cfg, recipe = effective_config(cfg, backbone)
         if recipe and is_main:
-            print("offline recipe (backbone.* in the config): "
-                  + ", ".join(f"{k} {a} -> {b}" for k, (a, b) in recipe.items()), file=sys.stderr, flush=True)  # fmt: skip
+            print(
+                "offline recipe (backbone.* in the config): "
+                + ", ".join(f"{k} {a} -> {b}" for k, (a, b) in recipe.items()),
+                file=sys.stderr,
+                flush=True,
+            )
         tokenizer, model = build_model(cfg, backbone, labels, [ex.tokens for ex in train_ex], run_dir)
 
     # 3. Features: windows of subwords with first-subword labels (cached by content hash).
@@ -79,8 +83,18 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
 
     # 4. Fine-tune with the Trainer: early stopping on dev entity F1, best checkpoint kept.
     with timer("train"):
-        trainer = make_trainer(cfg, run_dir, model=model, tokenizer=tokenizer, train_ds=train_ds, dev_ds=dev_ds,
-                               dev_windows=dev_windows, dev_examples=dev_ex, labels=labels, callbacks=callbacks)  # fmt: skip
+        trainer = make_trainer(
+            cfg,
+            run_dir,
+            model=model,
+            tokenizer=tokenizer,
+            train_ds=train_ds,
+            dev_ds=dev_ds,
+            dev_windows=dev_windows,
+            dev_examples=dev_ex,
+            labels=labels,
+            callbacks=callbacks,
+        )
         checkpoint = last_checkpoint(run_dir) if resume else None
         if resume and checkpoint is None:
             raise UserError(
@@ -105,8 +119,15 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
         linker = None
         if cfg.linker.enabled and any(ex.args for ex in train_ex):
             c = cfg.linker
-            linker = train_linker(train_ex, dev_ex, hidden=c.hidden, epochs=c.epochs, learning_rate=c.learning_rate,
-                                  min_count=c.min_count, seed=cfg.training.seed)  # fmt: skip
+            linker = train_linker(
+                train_ex,
+                dev_ex,
+                hidden=c.hidden,
+                epochs=c.epochs,
+                learning_rate=c.learning_rate,
+                min_count=c.min_count,
+                seed=cfg.training.seed,
+            )
 
     # 6. Save the best model with everything inference needs, then score dev and test.
     with timer("evaluate"):
@@ -116,8 +137,16 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
         for name, examples in splits.items():
             tags = tagger.tag_words([ex.tokens for ex in examples])
             result.metrics[name] = score_predictions(examples, tags, train_recs, linker)
-            write_report(run_dir / "eval", name, examples, tags, result.metrics[name], cfg.data.label_scheme,
-                         trainer.state.log_history, linker)  # fmt: skip
+            write_report(
+                run_dir / "eval",
+                name,
+                examples,
+                tags,
+                result.metrics[name],
+                cfg.data.label_scheme,
+                trainer.state.log_history,
+                linker,
+            )
 
     record_run(run_dir, cfg, backbone, files, result.metrics, timer, trainer, recipe)
     print(f"\n{metrics_table(result.metrics)}\n")
@@ -165,8 +194,11 @@ def make_run_dir(cfg: Config) -> Path:
 def data_files(cfg: Config) -> dict[str, Path]:
     d = cfg.data
     base = Path(d.processed_dir)
-    files = {"train": Path(d.train_file or base / "train.jsonl"), "dev": Path(d.dev_file or base / "dev.jsonl"),
-             "test": Path(d.test_file or base / "test.jsonl")}  # fmt: skip
+    files = {
+        "train": Path(d.train_file or base / "train.jsonl"),
+        "dev": Path(d.dev_file or base / "dev.jsonl"),
+        "test": Path(d.test_file or base / "test.jsonl"),
+    }
     missing = [str(p) for p in files.values() if not p.exists()]
     if missing:
         raise UserError(
@@ -184,16 +216,22 @@ def check_labels(records: list[dict], path: Path) -> None:
 
 def banner(backbone: Backbone, when: str) -> None:
     line = "=" * 78
-    msg = (f"OFFLINE FALLBACK ({when}): requested backbone {backbone.requested!r} could not be had\n"
-           f"  ({backbone.reason}).\n  Training the project's offline backbone instead; metrics are NOT AraBERT's.\n"
-           f"  To use AraBERT: make it reachable or cached, or --set model.name_or_path=/path/to/local/copy")  # fmt: skip
+    msg = (
+        f"OFFLINE FALLBACK ({when}): requested backbone {backbone.requested!r} could not be had\n"
+        f"  ({backbone.reason}).\n  Training the project's offline backbone instead; metrics are NOT AraBERT's.\n"
+        f"  To use AraBERT: make it reachable or cached, or --set model.name_or_path=/path/to/local/copy"
+    )
     print(f"\n{line}\n{msg}\n{line}\n", file=sys.stderr, flush=True)
 
 
 OFFLINE_RECIPE = {  # backbone.<key> -> the section it replaces on the offline backbone
-    "learning_rate": "training", "num_train_epochs": "training", "early_stopping_patience": "training",
-    "warmup_ratio": "training", "max_length": "model", "stride": "model",
-}  # fmt: skip
+    "learning_rate": "training",
+    "num_train_epochs": "training",
+    "early_stopping_patience": "training",
+    "warmup_ratio": "training",
+    "max_length": "model",
+    "stride": "model",
+}
 
 
 def effective_config(cfg: Config, backbone: Backbone) -> tuple[Config, dict]:
@@ -209,13 +247,24 @@ def effective_config(cfg: Config, backbone: Backbone) -> tuple[Config, dict]:
         if value is not None and value != old:
             sections[section][key] = value
             changed[f"{section}.{key}"] = [old, value]
-    cfg = replace(cfg, training=replace(cfg.training, **sections["training"]),
-                  model=replace(cfg.model, **sections["model"]))  # fmt: skip
+    cfg = replace(
+        cfg,
+        training=replace(cfg.training, **sections["training"]),
+        model=replace(cfg.model, **sections["model"]),
+    )
     return cfg, changed
 
 
-def record_run(run_dir: Path, cfg: Config, backbone: Backbone, files: dict, metrics: dict, timer: Phases,
-               trainer, recipe: dict | None = None) -> RunRecord:  # fmt: skip
+def record_run(
+    run_dir: Path,
+    cfg: Config,
+    backbone: Backbone,
+    files: dict,
+    metrics: dict,
+    timer: Phases,
+    trainer,
+    recipe: dict | None = None,
+) -> RunRecord:
     """Write the run record of a finished run (run.json last) and return it."""
     import torch
 
@@ -223,14 +272,29 @@ def record_run(run_dir: Path, cfg: Config, backbone: Backbone, files: dict, metr
     state = trainer.state
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() and not cfg.training.use_cpu else None
     record = RunRecord(
-        config=cfg.name, backbone=backbone.to_dict(), metrics=metrics, data=data_hashes(files), git=env["git"],
+        config=cfg.name,
+        backbone=backbone.to_dict(),
+        metrics=metrics,
+        data=data_hashes(files),
+        git=env["git"],
         versions=env["versions"],
-        hardware={"platform": env["platform"], "cpus": env["cpus"], "gpu": gpu,
-                  "world_size": trainer.args.world_size, "device": str(trainer.args.device)},
-        training={"global_step": state.global_step, "epochs": state.epoch, "best_metric": state.best_metric,
-                  "best_checkpoint": state.best_model_checkpoint},
-        effective_training=dataclasses.asdict(cfg.training), wall_seconds=timer.seconds, recipe=recipe or {},
-    )  # fmt: skip
+        hardware={
+            "platform": env["platform"],
+            "cpus": env["cpus"],
+            "gpu": gpu,
+            "world_size": trainer.args.world_size,
+            "device": str(trainer.args.device),
+        },
+        training={
+            "global_step": state.global_step,
+            "epochs": state.epoch,
+            "best_metric": state.best_metric,
+            "best_checkpoint": state.best_model_checkpoint,
+        },
+        effective_training=dataclasses.asdict(cfg.training),
+        wall_seconds=timer.seconds,
+        recipe=recipe or {},
+    )
     record.write(run_dir, state.log_history)
     return record
 

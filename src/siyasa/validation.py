@@ -32,8 +32,14 @@ def check_record(record: dict) -> list[Problem]:
     problems: list[Problem] = []
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
-        return [Problem(0, "empty text: a document needs at least one word" if isinstance(text, str) or text is None
-                        else f"text must be a string, got {type(text).__name__}")]  # fmt: skip
+        return [
+            Problem(
+                0,
+                "empty text: a document needs at least one word"
+                if isinstance(text, str) or text is None
+                else f"text must be a string, got {type(text).__name__}",
+            )
+        ]
     bad_text = text_problem(text)
     if bad_text:
         return [Problem(0, f"text {bad_text}")]
