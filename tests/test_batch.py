@@ -112,37 +112,14 @@ def test_jsonl_output_holds_the_same_rows_as_parquet(smoke_export, collection, t
 
 
 def test_the_cli_tags_and_reports(smoke_export, collection, tmp_path, capsys):
-    assert (
-        main(
-            [
-                "tag",
-                "--model",
-                str(smoke_export),
-                "--input",
-                str(collection / "txt"),
-                "--output",
-                str(tmp_path / "o"),
-                "--quiet",
-            ]
+    def tag(source, out) -> int:
+        return main(
+            ["tag", "--model", str(smoke_export), "--input", str(source), "--output", str(out), "--quiet"]
         )
-        == 0
-    )
+
+    assert tag(collection / "txt", tmp_path / "o") == 0
     assert "2 documents" in capsys.readouterr().out
-    assert (
-        main(
-            [
-                "tag",
-                "--model",
-                str(smoke_export),
-                "--input",
-                str(tmp_path / "missing"),
-                "--output",
-                str(tmp_path / "o2"),
-                "--quiet",
-            ]
-        )
-        == 2
-    )
+    assert tag(tmp_path / "missing", tmp_path / "o2") == 2
     assert "no such file" in capsys.readouterr().err
 
 

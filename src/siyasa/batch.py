@@ -21,10 +21,11 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
+from .backends import has_module
 from .errors import UserError
 from .events import event_rows
 from .fileio import check_output_dir, write_text
@@ -59,7 +60,6 @@ class TagSummary:
     shards: int = 0
     skipped: int = 0  # shards finished by an earlier run
     seconds: float = 0.0
-    per_shard: list[dict] = field(default_factory=list)
 
     def line(self) -> str:
         rate = self.documents / self.seconds if self.seconds else 0.0
@@ -96,7 +96,8 @@ def tag_collection(
     if shard_size < 1 or batch_size < 1 or actors < 1 or (threads is not None and threads < 1):
         raise UserError("--shard-size, --batch-size, --actors and --threads must be at least 1")
     if fmt == "parquet":
-        _need("pyarrow", "Parquet output needs pyarrow (pip install pyarrow), or use --format jsonl")
+        if not has_module("pyarrow"):
+            raise UserError("Parquet output needs pyarrow (pip install pyarrow), or use --format jsonl")
     files = input_files(inputs)
     model_dir = resolve(model)
     out = check_output_dir(output)
@@ -123,7 +124,6 @@ def tag_collection(
             manifest["shards"][str(stats["index"])] = stats
             _write_manifest(out, manifest, summary)
             _add(summary, stats)
-            summary.per_shard.append(stats)
             bar.update(stats["documents"] + stats["errors"])
             bar.set_postfix_str(f"{summary.words / max(bar.format_dict['elapsed'], 1e-9):,.0f} words/s")
     finally:
@@ -145,28 +145,8 @@ def tag_shard(tagger: Tagger, shard: Shard, out: Path, opts: TagOptions) -> dict
     function every engine runs."""
     started = time.perf_counter()
     items = list(read_shard(shard, opts.text_field, opts.id_field, tagger.max_chars))
-    good = [it for it in items if it.error is None]
-    docs = tagger.pipe([it.text for it in good], opts.batch_size)
-    documents, events, words = [], [], 0
-    for it, doc in zip(good, docs, strict=True):
-        doc.id, doc.meta = it.id, it.meta
-        record = doc.to_dict()
-        documents.append(
-            {
-                "id": it.id,
-                "source": it.source,
-                "line": it.line,
-                "text": it.text,
-                "spans": record["spans"],
-                "args": record.get("args") or [],
-                "meta": json.dumps(it.meta, ensure_ascii=False),
-            }
-        )
-        words += len(it.text.split())
-        events += [{**row, "source": it.source} for row in event_rows([doc])]
-    errors = [
-        {"id": it.id, "source": it.source, "line": it.line, "reason": it.error} for it in items if it.error
-    ]
+    documents, events, errors = tag_items(tagger, items, opts.batch_size)
+    words = sum(len(d["text"].split()) for d in documents)
     files = {}
     for table, rows in (("documents", documents), ("events", events), ("errors", errors)):
         path = out / table / f"part-{shard.index:05d}.{opts.fmt}"
@@ -290,13 +270,6 @@ def _progress(total: int, enabled: bool):
     return tqdm(total=total, unit="doc", disable=not enabled, file=sys.stderr, smoothing=0.1)
 
 
-def _need(module: str, message: str) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec(module) is None:
-        raise UserError(message)
-
-
 # --- the Ray engine ---------------------------------------------------------------------------------
 
 
@@ -327,7 +300,8 @@ def _ray_results(
 ):
     """Stats of each shard as Ray Data finishes it: shards are the dataset's rows, `map_batches` runs
     ShardTagger in a pool of `actors` actors with `threads` CPUs each (the ONNX threads, set explicitly)."""
-    _need("ray", "--engine ray needs Ray: pip install 'siyasa[ray]'")
+    if not has_module("ray"):
+        raise UserError("--engine ray needs Ray: pip install 'siyasa[ray]'")
     import ray
 
     if not todo:

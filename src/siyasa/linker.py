@@ -21,7 +21,8 @@ from collections import Counter
 from pathlib import Path
 
 from .arguments import Arg
-from .linkfeatures import as_spans, document_pairs
+from .linkfeatures import document_pairs
+from .linking import as_spans
 from .modeldir import LINKER_FILE, LINKER_WEIGHTS_FILE
 
 ROLES = ("none", "SOURCE", "TARGET")
@@ -236,22 +237,3 @@ def _dev_f1(docs: list[_Scored], linker: Linker, bias: float | None = None) -> f
     finally:
         linker.none_bias = keep
     return score_args(rows)["classification"]["f1"]
-
-
-def _gold_pred(docs, linker) -> list[tuple[list[dict], list[dict], dict]]:
-    """(gold args, predicted args, event subtypes) per document, as arguments.score_args takes them."""
-    out = []
-    for d in docs:
-        text, spans, args = (
-            (d.text, d.spans, d.args) if hasattr(d, "text") else (d["text"], d["spans"], d["args"])
-        )
-        gold = [a.to_dict() if isinstance(a, Arg) else a for a in args]
-        spans = as_spans(spans)
-        out.append(
-            (
-                gold,
-                [a.to_dict() for a in linker(text, spans)],
-                {(s.start, s.end): s.subtype for s in spans if s.label == "EVENT"},
-            )
-        )
-    return out

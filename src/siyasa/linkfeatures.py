@@ -12,35 +12,16 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
 
 from .arguments import Sentences
-from .linking import PREPOSITIONS, TARGET_WORDS, is_verb, rule_links
+from .linking import PREPOSITIONS, TARGET_WORDS, LinkSpan, as_spans, is_verb, rule_links, word_before
 from .preprocess import surface_key
 
 QUOTES = '«»"“”'
 SENTENCES_BACK = 2
 CANDIDATES_BEFORE = 6
 CANDIDATES_AFTER = 4
-FUNCTION_WORDS = TARGET_WORDS | PREPOSITIONS | {"و", "أن", "إن", "التي", "الذي", "قال", "وقال", "أعلن", "بين"}
-
-
-@dataclass(frozen=True)
-class _S:
-    start: int
-    end: int
-    label: str
-    subtype: str | None
-
-
-def as_spans(spans) -> list[_S]:
-    out = []
-    for s in spans:
-        if isinstance(s, dict):
-            out.append(_S(s["start"], s["end"], s["label"], s.get("subtype")))
-        else:
-            out.append(_S(s.start, s.end, s.label, s.subtype))
-    return out
+FUNCTION_WORDS = TARGET_WORDS | PREPOSITIONS | {"و", "أن", "إن", "التي", "الذي", "قال", "وقال", "أعلن"}
 
 
 def _bucket(n: int, edges=(0, 1, 2, 3, 5, 8, 12, 20)) -> str:
@@ -55,11 +36,6 @@ def _prefix(word: str) -> str:
         if word.startswith(p) and len(word) > len(p) + 1:
             return p
     return "-"
-
-
-def _word_before(text: str, start: int) -> str:
-    words = text[max(0, start - 16) : start].split()
-    return words[-1] if words else "<s>"
 
 
 class _Doc:
@@ -85,7 +61,7 @@ class _Doc:
             k = self._keys[word] = surface_key(word) if len(word) < 64 else word[:64]
         return k
 
-    def nested(self, c: _S) -> bool:
+    def nested(self, c: LinkSpan) -> bool:
         k = bisect.bisect_right(self.role_bounds, (c.start, math.inf))
         # the nearest ROLEs starting at or before c: a nested span ends within one of them
         return any(
@@ -93,7 +69,7 @@ class _Doc:
             for r in self.role_bounds[max(0, k - 3) : k]
         )
 
-    def candidates(self, e: _S) -> list[_S]:
+    def candidates(self, e: LinkSpan) -> list[LinkSpan]:
         """Candidates of an event: the nearest spans before (within SENTENCES_BACK sentences) and after (in
         its sentence), never overlapping it."""
         here = self.sentences.index(e.start)
@@ -107,7 +83,7 @@ class _Doc:
         return before[-CANDIDATES_BEFORE:] + after[:CANDIDATES_AFTER]
 
 
-def _event_info(doc: _Doc, e: _S, subtype: str | None) -> tuple[str, list[str], dict[str, list[str]]]:
+def _event_info(doc: _Doc, e: LinkSpan, subtype: str | None) -> tuple[str, list[str], dict[str, list[str]]]:
     """A pair's features that depend on its event alone: verb or noun, the direction-free features, and
     those per direction (B: candidate before, A: after). Computed once per event."""
     text = doc.text
@@ -131,11 +107,11 @@ def _event_info(doc: _Doc, e: _S, subtype: str | None) -> tuple[str, list[str], 
     return v, fixed, per_dir
 
 
-def _cand_info(doc: _Doc, c: _S) -> dict[tuple[str, str], list[str]]:
+def _cand_info(doc: _Doc, c: LinkSpan) -> dict[tuple[str, str], list[str]]:
     """A pair's features that depend on its candidate (and the event's direction and verb/noun reading)
     alone, per (direction, V or N). Computed once per candidate."""
     text = doc.text
-    prev = doc.key(_word_before(text, c.start)).lstrip("و") or "و"
+    prev = doc.key(word_before(text, c.start, 16) or "<s>").lstrip("و") or "و"
     prev = prev if prev in FUNCTION_WORDS else "other"
     words = text[c.start : c.end].split()
     ctype = f"{c.label}.{c.subtype}" if c.subtype else c.label
@@ -156,7 +132,7 @@ def _cand_info(doc: _Doc, c: _S) -> dict[tuple[str, str], list[str]]:
     }
 
 
-def pair_features(doc: _Doc, e: _S, c: _S, rank: int, event: tuple, cand: dict) -> list[str]:
+def pair_features(doc: _Doc, e: LinkSpan, c: LinkSpan, rank: int, event: tuple, cand: dict) -> list[str]:
     """The named features of (event e, candidate c), from `_event_info` and `_cand_info`; `rank` is c's
     nearness among e's candidates on its side (0: nearest)."""
     text = doc.text
@@ -206,7 +182,7 @@ def _word_after(text: str, end: int) -> str:
 def document_pairs(text: str, spans, blank_subtypes: bool = False):
     """(event, candidate, features) for every candidate pair of a document."""
     doc = _Doc(text, spans)
-    cand_info: dict[_S, tuple] = {}
+    cand_info: dict[LinkSpan, tuple] = {}
     for e in doc.events:
         cands = doc.candidates(e)
         before = [c for c in cands if c.end <= e.start]

@@ -34,35 +34,37 @@ _NOUN_RE = regex.compile(r"^(?:و|ف)?(?:ب|ل|ك)?(?:ال|لل)")  # article, o
 
 
 @dataclass(frozen=True)
-class _Span:
+class LinkSpan:
+    """A span as the linkers see it, from a dict or any object with start, end, label and subtype."""
+
     start: int
     end: int
     label: str
     subtype: str | None
 
 
-def _as_spans(spans) -> list[_Span]:
+def as_spans(spans) -> list[LinkSpan]:
     out = []
     for s in spans:
         if isinstance(s, dict):
-            out.append(_Span(s["start"], s["end"], s["label"], s.get("subtype")))
+            out.append(LinkSpan(s["start"], s["end"], s["label"], s.get("subtype")))
         else:
-            out.append(_Span(s.start, s.end, s.label, s.subtype))
+            out.append(LinkSpan(s.start, s.end, s.label, s.subtype))
     return out
 
 
-def _participants(text: str, spans: list[_Span]) -> list[_Span]:
+def _participants(text: str, spans: list[LinkSpan]) -> list[LinkSpan]:
     """Top-level ACTOR/ROLE spans, a titled name standing for its title: `الرئيس X` and `X، الرئيس`
     become one participant, X. One pass over the spans by start (an enclosing ROLE sorts first), so the
     time is linear in the spans, not quadratic (issue 8.1)."""
-    top: list[_Span] = []
+    top: list[LinkSpan] = []
     role_end = -1  # the furthest end of the ROLE spans seen so far: a span ending within it is nested
     for s in sorted(spans, key=lambda s: (s.start, -s.end, s.label != "ROLE")):
         if s.label in ("ACTOR", "ROLE") and s.end > role_end:
             top.append(s)
         if s.label == "ROLE":
             role_end = max(role_end, s.end)
-    out: list[_Span] = []
+    out: list[LinkSpan] = []
     for s in top:
         prev = out[-1] if out else None
         if prev and prev.label == "ROLE" and s.label == "ACTOR" and not text[prev.end : s.start].strip():
@@ -82,7 +84,7 @@ def _participants(text: str, spans: list[_Span]) -> list[_Span]:
 PREPOSITIONS = {"على", "إلى", "الى", "بعد", "قبل", "عن", "من", "في", "مع", "ضد", "منذ", "خلال", "إثر", "عقب"}
 
 
-def is_verb(text: str, e: _Span, prev: _Span | None) -> bool:
+def is_verb(text: str, e: LinkSpan, prev: LinkSpan | None) -> bool:
     """A trigger read as a verb: no article, no ة or plural ات ending (verbs never end so), not the
     object of a support verb or a preposition (فرضت عقوبات، بعد اعتقال)."""
     words = text[e.start : e.end].split()
@@ -91,11 +93,12 @@ def is_verb(text: str, e: _Span, prev: _Span | None) -> bool:
         return False
     if prev is not None and prev.end <= e.start and not text[prev.end : e.start].strip():
         return False  # directly after another trigger: the support verb's noun
-    return _word_before(text, e.start).lstrip("و") not in PREPOSITIONS
+    return word_before(text, e.start).lstrip("و") not in PREPOSITIONS
 
 
-def _word_before(text: str, start: int) -> str:
-    words = text[max(0, start - 12) : start].split()
+def word_before(text: str, start: int, window: int = 12) -> str:
+    """The last word in the `window` characters before `start` ("" when none)."""
+    words = text[max(0, start - window) : start].split()
     return words[-1] if words else ""
 
 
@@ -103,10 +106,10 @@ class _Following:
     """parts[first:] that end before `limit`, indexed from 0 (None past the last): the candidates after a
     trigger, up to the next trigger or the sentence end, without building the list."""
 
-    def __init__(self, parts: list[_Span], first: int, limit: int):
+    def __init__(self, parts: list[LinkSpan], first: int, limit: int):
         self.parts, self.first, self.limit = parts, first, limit
 
-    def __getitem__(self, k: int) -> _Span | None:
+    def __getitem__(self, k: int) -> LinkSpan | None:
         j = self.first + k
         return self.parts[j] if j < len(self.parts) and self.parts[j].end <= self.limit else None
 
@@ -117,7 +120,7 @@ def rule_links(text: str, spans) -> list[Arg]:
     Participants and events are each disjoint and sorted, so every lookup is a binary search and the
     scan for a TARGET after a preposition stops at the next event: the time grows as n log n in the
     number of spans, whatever the input (issue 8.1)."""
-    spans = _as_spans(spans)
+    spans = as_spans(spans)
     sentences = Sentences(text)
     parts = _participants(text, spans)
     starts, ends = [p.start for p in parts], [p.end for p in parts]
@@ -158,7 +161,7 @@ def rule_links(text: str, spans) -> list[Arg]:
             if target is None:
                 k = 0
                 while (p := after[k]) is not None:
-                    if p is not source and _word_before(text, p.start).lstrip("و") in TARGET_WORDS:
+                    if p is not source and word_before(text, p.start).lstrip("و") in TARGET_WORDS:
                         target = p
                         break
                     k += 1
