@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+HIDDEN_OUTPUT = "hidden"  # the ONNX graph's second output: the encoder's last hidden state
+
 
 class WordPieceTokenizer:
     """The subset of a Hugging Face tokenizer that siyasa.features needs, on top of `tokenizers` alone."""
@@ -68,14 +70,18 @@ class TorchBackend:
             .eval()
         )
 
-    def probs(self, ids, mask):
+    def probs(self, ids, mask, hidden: bool = False):
+        """Label probabilities per token; with `hidden`, also the encoder's last hidden state
+        (the classifier's input), as (probs, hidden)."""
         torch = self.torch
         with torch.inference_mode():
-            logits = self.model(
+            out = self.model(
                 input_ids=torch.as_tensor(ids, device=self.device),
                 attention_mask=torch.as_tensor(mask, device=self.device),
-            ).logits
-            return torch.softmax(logits.float(), dim=-1).cpu().numpy()
+                output_hidden_states=hidden,
+            )
+            p = torch.softmax(out.logits.float(), dim=-1).cpu().numpy()
+            return (p, out.hidden_states[-1].float().cpu().numpy()) if hidden else p
 
 
 class OnnxBackend:
@@ -96,30 +102,41 @@ class OnnxBackend:
         # unpadded window at a time: the same text gets the same answer however it is batched.
         self.per_window = per_window
 
-    def probs(self, ids, mask):
+    @property
+    def has_hidden(self) -> bool:
+        """Whether the graph outputs the encoder's last hidden state (exports since the linker used it)."""
+        return HIDDEN_OUTPUT in {o.name for o in self.session.get_outputs()}
+
+    def probs(self, ids, mask, hidden: bool = False):
+        """Label probabilities per token; with `hidden`, also the encoder's last hidden state, as
+        (probs, hidden)."""
         import numpy as np
 
         if self.per_window and (len(ids) > 1 or mask.min() == 0):
-            out = None
+            outs: list = []
             for j in range(len(ids)):
                 n = int(mask[j].sum())
-                p = self._run(ids[j : j + 1, :n], mask[j : j + 1, :n])
-                if out is None:
-                    out = np.zeros((len(ids), ids.shape[1], p.shape[-1]), dtype=p.dtype)
-                out[j, :n] = p[0]
-            return out
-        return self._run(ids, mask)
+                got = self._run(ids[j : j + 1, :n], mask[j : j + 1, :n], hidden)
+                if not outs:
+                    outs = [np.zeros((len(ids), ids.shape[1], g.shape[-1]), dtype=g.dtype) for g in got]
+                for o, g in zip(outs, got, strict=True):
+                    o[j, :n] = g[0]
+            return tuple(outs) if hidden else outs[0]
+        got = self._run(ids, mask, hidden)
+        return got if hidden else got[0]
 
-    def _run(self, ids, mask):
+    def _run(self, ids, mask, hidden: bool = False) -> tuple:
         import numpy as np
 
         feed = {"input_ids": ids.astype(np.int64), "attention_mask": mask.astype(np.int64)}
         if "token_type_ids" in self.inputs:
             feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
-        logits = self.session.run(["logits"], feed)[0].astype(np.float32)
+        got = self.session.run(["logits", HIDDEN_OUTPUT] if hidden else ["logits"], feed)
+        logits = got[0].astype(np.float32)
         logits -= logits.max(axis=-1, keepdims=True)
         e = np.exp(logits)
-        return e / e.sum(axis=-1, keepdims=True)
+        p = e / e.sum(axis=-1, keepdims=True)
+        return (p, got[1].astype(np.float32)) if hidden else (p,)
 
 
 class CrfBackend:

@@ -111,9 +111,12 @@ class LinkerConfig:
 
     enabled: bool = True  # false: the model links with the rule baseline (siyasa.linking)
     hidden: int = 64  # units of the hidden layer
-    epochs: int = 10  # passes over the candidate pairs (about 3 s each on 2 cores for the corpus)
+    epochs: int = 10  # passes over the candidate groups (about 3 s each on 2 cores for the corpus)
     learning_rate: float = 5.0e-3
     min_count: int = 2  # features seen fewer times in training are dropped
+    # also read the fine-tuned encoder's vectors of the event and the candidate (the ONNX export
+    # outputs them beside the logits); false: the sparse pair features alone
+    encoder_vectors: bool = True
 
 
 @dataclass

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .data import Example, to_examples
 from .fileio import atomic_write, write_text
+from .linker import TextLinker, WordVectors
 from .linking import rule_links
 from .schema import tags_to_spans
 from .scoring import (
@@ -103,6 +104,29 @@ def learning_curve_png(log_history: list[dict], path: str | Path) -> bool:
     return True
 
 
+def tag_examples(tagger, examples: list[Example], batch_size: int = 32) -> tuple[list[list[str]], object]:
+    """The tagger's word tags of the examples and its linker as score_predictions takes it: None for the
+    rule baseline, the learned linker, or, when that reads the encoder's vectors, the linker bound to
+    the vectors of each example's text (one forward pass gives both)."""
+    linker = tagger.linker if tagger.linker is not rule_links else None  # None: the rule baseline
+    if linker is None or not linker.uses_vectors:
+        return tagger.tag_words([ex.tokens for ex in examples], batch_size), linker
+    tags, vectors = tag_with_vectors(tagger, examples, batch_size)
+    return tags, TextLinker(linker, {ex.text: v for ex, v in zip(examples, vectors, strict=True)})
+
+
+def tag_with_vectors(tagger, examples: list[Example], batch_size: int = 32) -> tuple[list[list[str]], list]:
+    """The tagger's word tags of the examples and each one's encoder word vectors (WordVectors)."""
+    import numpy as np
+
+    rows, states = tagger.predict_word_probs([ex.tokens for ex in examples], batch_size, hidden=True)
+    vectors = [
+        WordVectors(np.array([a for a, _ in ex.offsets], dtype=np.int64), h)
+        for ex, h in zip(examples, states, strict=True)
+    ]
+    return [[label for label, _ in row] for row in rows], vectors
+
+
 def score_predictions(
     examples: list[Example], pred_tags: list[list[str]], train_records: list[dict] | None = None, linker=None
 ) -> dict:
@@ -186,8 +210,7 @@ def evaluate_model(
     run = read_run_record(run_dir) if run_dir else None
     train_path = train_file or (run.data.get("train", {}).get("path") if run else None)
     train_records = read_records(train_path) if train_path and Path(train_path).exists() else None
-    tags = tagger.tag_words([ex.tokens for ex in examples])
-    linker = tagger.linker if tagger.linker is not rule_links else None  # None: the rule baseline
+    tags, linker = tag_examples(tagger, examples)
     result = score_predictions(examples, tags, train_records, linker)
     out_json = (
         Path(output) if output else (run_dir or tagger.directory) / "eval" / f"{Path(data).stem}.metrics.json"

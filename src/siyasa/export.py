@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 from . import __version__
+from .backends import HIDDEN_OUTPUT
 from .errors import UserError
 from .fileio import check_output_dir
 from .modeldir import (
@@ -136,24 +137,35 @@ def _calibration_texts(calibration: str | Path | None, record) -> list[str]:
 
 
 def export_onnx(model_directory: Path, out: Path) -> None:
-    """torch.onnx.export (TorchScript path, dynamic batch and sequence axes, opset 17)."""
+    """torch.onnx.export (TorchScript path, dynamic batch and sequence axes, opset 17). Two outputs:
+    `logits`, and `hidden`, the encoder's last hidden state, which the learned linker reads."""
     import torch
     from transformers import AutoModelForTokenClassification
 
     model = AutoModelForTokenClassification.from_pretrained(
         model_directory, use_safetensors=True, attn_implementation="eager"
     ).eval()
+
+    class WithHidden(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids, attention_mask):
+            o = self.m(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+            return o.logits, o.hidden_states[-1]
+
     ids = torch.ones(2, 16, dtype=torch.long)
     mask = torch.ones(2, 16, dtype=torch.long)
     axes = {0: "batch", 1: "sequence"}
     with torch.inference_mode():
         torch.onnx.export(
-            model,
+            WithHidden(model),
             (ids, mask),
             str(out),
             input_names=["input_ids", "attention_mask"],
-            output_names=["logits"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": axes},
+            output_names=["logits", HIDDEN_OUTPUT],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": axes, HIDDEN_OUTPUT: axes},
             opset_version=OPSET,
             dynamo=False,
         )

@@ -17,12 +17,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .arguments import Arg
-from .backends import CrfBackend, OnnxBackend, TorchBackend, WordPieceTokenizer, has_module, quantization
+from .backends import (
+    HIDDEN_OUTPUT,
+    CrfBackend,
+    OnnxBackend,
+    TorchBackend,
+    WordPieceTokenizer,
+    has_module,
+    quantization,
+)
 from .decoding import viterbi_iob2
 from .errors import UserError
 from .events import Event, doc_events
 from .features import encode, merge_word_predictions
-from .linker import Linker
+from .linker import Linker, WordVectors
 from .linking import rule_links
 from .modeldir import (
     CRF_FILE,
@@ -217,20 +225,31 @@ class Tagger:
             )
         else:
             impl = TorchBackend(d, threads)
+        if linker is not None and linker.uses_vectors and backend == "onnx" and not impl.has_hidden:
+            raise UserError(
+                f"{onnx_path}: the linker reads the encoder's hidden state, but this ONNX graph has no "
+                f"`{HIDDEN_OUTPUT}` output (exported by an older siyasa). Fix: export again with "
+                f"`siyasa export`, or load with backend='torch'"
+            )
         return cls(impl, tokenizer, labels, settings, directory=d, linker=linker)
 
     def predict_word_probs(
-        self, docs_words: list[list[str]], batch_size: int = 32
+        self, docs_words: list[list[str]], batch_size: int = 32, hidden: bool = False
     ) -> list[list[tuple[str, float]]]:
         """(label, probability) per word per document: the most probable valid IOB2 sequence
-        (siyasa.decoding) and each chosen label's probability; windows batched by length."""
+        (siyasa.decoding) and each chosen label's probability; windows batched by length. With `hidden`,
+        also per document the encoder's last hidden state at each word ([words, width], from the window
+        that gives the word its label), as (rows, vectors)."""
         if isinstance(self.backend, CrfBackend):  # a word-level model: no subwords, no windows
+            if hidden:
+                raise UserError("a CRF model has no encoder: it links with the rule baseline")
             return self.backend.word_probs(docs_words)
         import numpy as np
 
         windows = encode(self.tokenizer, docs_words, self.max_length, self.stride, preprocess=self.preprocess)
         order = sorted(range(len(windows)), key=lambda k: len(windows[k].input_ids))
         dists: list = [None] * len(windows)
+        states: list = [None] * len(windows)
         pad = self.tokenizer.pad_token_id
         for chunk in self._batches(order, windows, batch_size):
             batch = [windows[k] for k in chunk]
@@ -240,15 +259,29 @@ class Tagger:
             for j, w in enumerate(batch):
                 ids[j, : len(w.input_ids)] = w.input_ids
                 mask[j, : len(w.input_ids)] = 1
-            p = self.backend.probs(ids, mask)
+            p, h = (
+                self.backend.probs(ids, mask, hidden=True)
+                if hidden
+                else (self.backend.probs(ids, mask), None)
+            )
             for j, k in enumerate(chunk):
                 dists[k] = p[j, : len(windows[k].input_ids)]
+                if hidden:
+                    states[k] = h[j, : len(windows[k].input_ids)]
         out = []
-        for rows in merge_word_predictions(windows, dists, [len(ws) for ws in docs_words]):
+        n_words = [len(ws) for ws in docs_words]
+        for rows in merge_word_predictions(windows, dists, n_words):
             probs = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(self.labels))
             ids_ = viterbi_iob2(probs, self.labels)  # the most probable valid IOB2 sequence
             out.append([(self.labels[i], float(probs[w, i])) for w, i in enumerate(ids_)])
-        return out
+        if not hidden:
+            return out
+        size = states[0].shape[-1] if windows else 0
+        vectors = [
+            np.asarray(rows, dtype=np.float32).reshape(len(rows), size)
+            for rows in merge_word_predictions(windows, states, n_words)
+        ]
+        return out, vectors
 
     def _batches(self, order: list[int], windows, batch_size: int):
         """Consecutive length-sorted windows, at most `batch_size` of them and at most `max_batch_tokens`
@@ -275,15 +308,35 @@ class Tagger:
         one. `texts` is a list (or iterable) of strings; each must pass `siyasa.texts.check_text`."""
         texts = check_texts(texts, "text", self.max_chars)
         words = [tokenize(t) for t in texts]
-        results = self.predict_word_probs([[w.text for w in ws] for ws in words], batch_size)
+        tokens = [[w.text for w in ws] for ws in words]
+        if not getattr(self.linker, "uses_vectors", False):
+            results = self.predict_word_probs(tokens, batch_size)
+            return [
+                decode(text, ws, row, self.linker)
+                for text, ws, row in zip(texts, words, results, strict=True)
+            ]
+        import numpy as np
+
+        # a linker trained on the encoder's word vectors: the same forward pass gives them
+        results, states = self.predict_word_probs(tokens, batch_size, hidden=True)
         return [
-            decode(text, ws, row, self.linker) for text, ws, row in zip(texts, words, results, strict=True)
+            decode(
+                text, ws, row, self.linker, WordVectors(np.array([w.start for w in ws], dtype=np.int64), h)
+            )
+            for text, ws, row, h in zip(texts, words, results, states, strict=True)
         ]
 
 
-def decode(text: str, words: list, row: list[tuple[str, float]], linker=rule_links) -> Doc:
+def decode(
+    text: str,
+    words: list,
+    row: list[tuple[str, float]],
+    linker=rule_links,
+    vectors: WordVectors | None = None,
+) -> Doc:
     """A Doc from one (label, probability) per word, a valid IOB2 sequence (the decoder's): each span
-    scored by the mean probability of its words, its EVENTs linked by `linker`. Linear in the words."""
+    scored by the mean probability of its words, its EVENTs linked by `linker` (given the encoder's
+    word `vectors` when it reads them). Linear in the words."""
     offsets = [(w.start, w.end) for w in words]
     tags = [label for label, _ in row]
     spans, k = [], 0
@@ -297,7 +350,7 @@ def decode(text: str, words: list, row: list[tuple[str, float]], linker=rule_lin
         spans.append(
             TaggedSpan(s.start, s.end, text[s.start : s.end], s.label, s.subtype, round(float(score), 6))
         )
-    return Doc(text, spans, args=linker(text, spans))
+    return Doc(text, spans, args=linker(text, spans) if vectors is None else linker(text, spans, vectors))
 
 
 def _check_files(d: Path, needed: list[str], listed: set[str] | None) -> None:

@@ -1,17 +1,21 @@
-"""The learned linker (issue 10.3): for each EVENT span and each ACTOR/ROLE span near it, SOURCE, TARGET
-or none.
+"""The learned linker (issue 10.3): for each EVENT span, which of the ACTOR/ROLE spans before and after
+it is its SOURCE, which its TARGET, or none.
 
-A pair is described by sparse named features (siyasa.linkfeatures): direction and distance, how many
-triggers and candidates lie between, the sentence distance, the candidate's type and whether it is a
-title beside its name or nested in a ROLE, the function word before it (مع، على، ضد، إلى، بين ...), the
-trigger's first word and whether it reads as a verb, and the rule baseline's decision for the pair
-(siyasa.linking), which the model learns when to overrule. A one-hidden-layer network over those
-features (an embedding bag: the sum of one row per active feature) gives the three probabilities.
+Each event's candidates (siyasa.linkfeatures: the nearest spans in a window reaching SENTENCES_BACK
+earlier sentences, plus the latest mention of each entity named earlier in the document) are rows of
+sparse named features: direction and distance, how many triggers and candidates lie between, the
+sentence distance, the candidate's type, whether it is a title beside its name or nested in a ROLE, the
+function word before it (مع، على، ضد، إلى، بين ...), the trigger's first word and whether it reads as a
+verb, and the rule baseline's decision for the pair (siyasa.linking), which the model learns when to
+overrule. With `encoder_vectors`, a row also reads the fine-tuned encoder's vectors of the event and the
+candidate (their mean word vectors and their product). One hidden layer (an embedding bag: one row per
+active feature, plus a linear map of the vectors) scores each row for SOURCE and TARGET; per event and
+role a softmax over its candidates and a "none" row ranks them, and every candidate above the role's
+threshold (chosen on dev) is linked, so coordinated parties can be several.
 
-It trains in seconds on the corpus's gold arguments (`train_linker`, with torch), and runs with numpy
-alone (`Linker.link`), so the ONNX and CRF runtimes need no torch. Candidates are limited to the
-nearest CANDIDATES_BEFORE / CANDIDATES_AFTER spans within SENTENCES_BACK earlier sentences: linear time
-whatever the input, and covering the earlier-sentence links the contract allows.
+It trains in seconds on the corpus's gold arguments (`train_linker`, with torch) and runs with numpy
+alone (`Linker.link`): the ONNX export outputs the encoder's hidden state beside the logits, so the
+ONNX runtime links without torch. Linear in the input: a bounded number of candidates per event.
 """
 
 from __future__ import annotations
@@ -19,27 +23,39 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 from .arguments import Arg
-from .linkfeatures import document_pairs
+from .linkfeatures import document_groups
 from .linking import as_spans
 from .modeldir import LINKER_FILE, LINKER_WEIGHTS_FILE
 
 ROLES = ("none", "SOURCE", "TARGET")
+FORMAT = 2
 
 
 class Linker:
-    """A trained linker: a feature vocabulary and numpy weights; `link(text, spans)` like `rule_links`."""
+    """A trained linker: a feature vocabulary and numpy weights; `link(text, spans)` like `rule_links`.
 
-    def __init__(
-        self, vocab: dict[str, int], w1, b1, w2, b2, info: dict | None = None, none_bias: float = 0.0
-    ):
+    Each row (an event's "none" row, or one of its candidates) gets a score per role; per event and role
+    a softmax over its rows gives each candidate's probability of being that argument, and every
+    candidate above the role's threshold `tau` is linked (coordinated parties are several)."""
+
+    def __init__(self, vocab: dict[str, int], w1, b1, w2, b2, info: dict | None = None, tau=None, wd=None):
         self.vocab, self.w1, self.b1, self.w2, self.b2 = vocab, w1, b1, w2, b2
+        # [3 * encoder width, hidden]: the encoder's span vectors (event, candidate, their product),
+        # when the linker was trained with them; None: the sparse features alone
+        self.wd = wd
         self.info = info or {}
-        # added to the "none" logit: below 0 links more (recall), above fewer; chosen on dev by train_linker
-        self.none_bias = none_bias
+        # per role (SOURCE, TARGET): the probability above which a candidate is linked; chosen on dev
+        self.tau = tuple(tau) if tau is not None else (0.5, 0.5)
 
-    def probs(self, feature_lists: list[list[str]]):
+    @property
+    def uses_vectors(self) -> bool:
+        return self.wd is not None
+
+    def scores(self, feature_lists: list[list[str]], dense=None):
+        """[rows, 2]: the SOURCE and TARGET score of each row (the sum of its features' rows, ReLU, out)."""
         import numpy as np
 
         vocab = self.vocab
@@ -48,29 +64,44 @@ class Linker:
         rows = self.w1[np.fromiter((i for r in ids for i in r), dtype=np.int64, count=int(lengths.sum()))]
         h = np.zeros((len(ids), self.w1.shape[1]), dtype=np.float32)
         nonempty = lengths > 0
-        if rows.size:  # the sum of each pair's feature rows (np.add.reduceat over the concatenated rows)
+        if rows.size:  # the sum of each row's feature vectors (np.add.reduceat over the concatenated rows)
             starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[nonempty]
             h[nonempty] = np.add.reduceat(rows, starts, axis=0)
         h += self.b1
-        logits = np.maximum(h, 0) @ self.w2 + self.b2
-        logits[:, 0] += self.none_bias
-        logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        return p / p.sum(axis=1, keepdims=True)
+        if self.wd is not None and dense is not None:
+            h += dense @ self.wd
+        return np.maximum(h, 0) @ self.w2 + self.b2
 
-    def link(self, text: str, spans) -> list[Arg]:
-        """SOURCE and TARGET links of every EVENT span: each candidate gets its most probable class."""
-        return self._decode(list(document_pairs(text, spans)))
+    def link(self, text: str, spans, vectors: WordVectors | None = None) -> list[Arg]:
+        """SOURCE and TARGET links of every EVENT span; `vectors`, the encoder's word vectors of `text`,
+        are used when the linker was trained with them."""
+        return self._decode(list(document_groups(text, spans)), vectors=vectors)
 
-    def _decode(self, pairs) -> list[Arg]:
-        if not pairs:
+    def _decode(self, groups, tau=None, vectors: WordVectors | None = None) -> list[Arg]:
+        import numpy as np
+
+        if not groups:
             return []
-        p = self.probs([f for _, _, f in pairs])
-        out = []
-        for (e, c, _), row in zip(pairs, p, strict=True):
-            k = int(row.argmax())
-            if k:
-                out.append(Arg((e.start, e.end), ROLES[k], (c.start, c.end)))
+        tau = self.tau if tau is None else tau
+        feats = [f for _, null, pairs in groups for f in [null] + [f for _, f in pairs]]
+        dense = None
+        if self.wd is not None:
+            if vectors is None:
+                raise ValueError("this linker was trained with the encoder's word vectors: pass `vectors`")
+            dense = pair_vectors(groups, vectors)
+        scores = self.scores(feats, dense)
+        out, row = [], 0
+        for e, _, pairs in groups:
+            s = scores[row : row + 1 + len(pairs)]
+            row += 1 + len(pairs)
+            if not pairs:
+                continue
+            p = np.exp(s - s.max(axis=0))
+            p /= p.sum(axis=0)
+            for i, (c, _) in enumerate(pairs, start=1):
+                r = int(p[i].argmax())  # a span is never both roles of one event: its likelier one
+                if p[i, r] >= tau[r]:
+                    out.append(Arg((e.start, e.end), ROLES[r + 1], (c.start, c.end)))
         return sorted(out)
 
     __call__ = link
@@ -80,22 +111,17 @@ class Linker:
         import numpy as np
 
         d = Path(directory)
-        (d / LINKER_FILE).write_text(
-            json.dumps(
-                {
-                    "format": 1,
-                    "roles": list(ROLES),
-                    "none_bias": self.none_bias,
-                    "vocab": self.vocab,
-                    "info": self.info,
-                },
-                ensure_ascii=False,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
+        meta = {
+            "format": FORMAT,
+            "roles": list(ROLES),
+            "tau": list(self.tau),
+            "vocab": self.vocab,
+            "info": self.info,
+        }
+        (d / LINKER_FILE).write_text(json.dumps(meta, ensure_ascii=False) + "\n", encoding="utf-8")
         with open(d / LINKER_WEIGHTS_FILE, "wb") as f:
-            np.savez(f, w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2)
+            extra = {} if self.wd is None else {"wd": self.wd}
+            np.savez(f, w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2, **extra)
         return [LINKER_FILE, LINKER_WEIGHTS_FILE]
 
     @classmethod
@@ -104,29 +130,118 @@ class Linker:
 
         d = Path(directory)
         meta = json.loads((d / LINKER_FILE).read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT:
+            raise ValueError(
+                f"{d / LINKER_FILE}: linker format {meta.get('format')!r}, this siyasa reads format "
+                f"{FORMAT}; retrain the model with this version (make train)"
+            )
         with np.load(d / LINKER_WEIGHTS_FILE, allow_pickle=False) as w:
-            return cls(meta["vocab"], w["w1"], w["b1"], w["w2"], w["b2"], meta.get("info"), meta["none_bias"])
+            wd = w["wd"] if "wd" in w.files else None
+            return cls(meta["vocab"], w["w1"], w["b1"], w["w2"], w["b2"], meta.get("info"), meta["tau"], wd)
 
 
-def _examples(records) -> tuple[list[list[str]], list[int]]:
-    """Training pairs: every candidate pair of every record with arguments, once with the gold subtypes
-    and once without (a coarse tagger predicts no subtype), labelled by the gold arguments."""
-    feats, labels = [], []
-    for r in records:
-        text, spans, args = (
-            (r.text, r.spans, r.args) if hasattr(r, "text") else (r["text"], r["spans"], r.get("args"))
-        )
+class WordVectors(NamedTuple):
+    """The encoder's last hidden state at each word of a text (its first subword, from the window that
+    sees it best), with the words' [start, end) offsets."""
+
+    starts: object  # np.ndarray [words] of int
+    matrix: object  # np.ndarray [words, width] of float32
+
+
+class TextLinker:
+    """A learned linker bound to the encoder vectors of known texts: called `(text, spans)` like the
+    rule baseline, as the scoring code calls every linker."""
+
+    def __init__(self, linker: Linker, vectors: dict[str, WordVectors]):
+        self.linker, self.vectors = linker, vectors
+
+    def __call__(self, text: str, spans) -> list[Arg]:
+        return self.linker.link(text, spans, self.vectors[text])
+
+
+def span_vector(v: WordVectors, start: int, end: int):
+    """The mean vector of the words in [start, end)."""
+    import numpy as np
+
+    i, j = np.searchsorted(v.starts, start, "left"), np.searchsorted(v.starts, end, "left")
+    return v.matrix[i:j].mean(axis=0) if j > i else np.zeros(v.matrix.shape[1], dtype=np.float32)
+
+
+def pair_vectors(groups, v: WordVectors):
+    """[rows, 3 * width]: per row of `groups` (null rows first), the event's vector, the candidate's
+    (zeros on null rows) and their product."""
+    import numpy as np
+
+    cache: dict = {}
+
+    def vec(s):
+        key = (s.start, s.end)
+        if key not in cache:
+            cache[key] = span_vector(v, s.start, s.end)
+        return cache[key]
+
+    rows = []
+    for e, _, pairs in groups:
+        ve = vec(e)
+        rows.append(np.concatenate([ve, np.zeros_like(ve), np.zeros_like(ve)]))
+        for c, _ in pairs:
+            vc = vec(c)
+            rows.append(np.concatenate([ve, vc, ve * vc]))
+    return np.stack(rows).astype(np.float32)
+
+
+def _fields(r) -> tuple[str, list, list | None]:
+    return (r.text, r.spans, r.args) if hasattr(r, "text") else (r["text"], r["spans"], r.get("args"))
+
+
+def _examples(records, vectors=None):
+    """Training groups: every event of every record with arguments, once with the gold subtypes and once
+    without (a coarse tagger predicts no subtype). Returns the rows' features (each group's null row
+    first), per group its row range, per row which roles it holds in the gold, and with `vectors` (one
+    WordVectors per record) per row the (event, candidate) indices into a table of span vectors (index
+    0: zeros, for null rows)."""
+    import numpy as np
+
+    feats, groups, gold_rows, pair_index, table = [], [], [], [], [None]
+    for n, r in enumerate(records):
+        text, spans, args = _fields(r)
         if args is None:
             continue
-        gold = {}
+        gold: dict[tuple, set[int]] = {}
         for a in args:
             a = a if isinstance(a, Arg) else Arg.from_dict(a)
-            gold[(a.event, a.arg)] = ROLES.index(a.role)
+            gold.setdefault((a.event, a.arg), set()).add(ROLES.index(a.role) - 1)
+        where: dict[tuple[int, int], int] = {}  # this record's spans: their row in `table`
+
+        def at(sp, where=where, v=None if vectors is None else vectors[n]) -> int:
+            key = (sp.start, sp.end)
+            if key not in where:
+                where[key] = len(table)
+                table.append(span_vector(v, sp.start, sp.end))
+            return where[key]
+
         for blank in (False, True):
-            for e, c, f in document_pairs(text, spans, blank_subtypes=blank):
-                feats.append(f)
-                labels.append(gold.get(((e.start, e.end), (c.start, c.end)), 0))
-    return feats, labels
+            for e, null, pairs in document_groups(text, spans, blank_subtypes=blank):
+                start = len(feats)
+                feats.append(null)
+                roles = [set()]
+                if vectors is not None:
+                    pair_index.append((at(e), 0))
+                for c, f in pairs:
+                    feats.append(f)
+                    roles.append(gold.get(((e.start, e.end), (c.start, c.end)), set()))
+                    if vectors is not None:
+                        pair_index.append((at(e), at(c)))
+                for k in (0, 1):  # "none" is the gold for a role no candidate holds
+                    if not any(k in x for x in roles[1:]):
+                        roles[0].add(k)
+                groups.append((start, len(feats)))
+                gold_rows.extend(roles)
+    if vectors is not None:
+        width = next(v.matrix.shape[1] for v in vectors)
+        table[0] = np.zeros(width, dtype=np.float32)
+        table = np.stack(table)
+    return feats, groups, gold_rows, pair_index, table
 
 
 def train_linker(
@@ -139,54 +254,81 @@ def train_linker(
     seed: int = 42,
     weight_decay: float = 1e-4,
     progress: bool = False,
+    vectors: list[WordVectors] | None = None,
+    dev_vectors: list[WordVectors] | None = None,
+    dropout: float = 0.2,
 ) -> Linker:
     """Train on examples (or records) with gold `args`; with `dev`, keep the epoch with the best dev
-    argument-classification F1 (gold spans). Seconds on the corpus."""
+    argument-classification F1 (gold spans), then choose the thresholds on dev. Seconds on the corpus."""
     import numpy as np
     import torch
 
     torch.manual_seed(seed)
-    feats, labels = _examples(train)
-    if not feats:
+    feats, groups, gold_rows, pair_index, table = _examples(train, vectors)
+    if not groups:
         raise ValueError("no training pairs: the training records carry no `args`")
     counts = Counter(f for fs in feats for f in fs)
     vocab = {f: i for i, f in enumerate(sorted(f for f, n in counts.items() if n >= min_count))}
+    pad = len(vocab)
     ids = [[vocab[f] for f in fs if f in vocab] for fs in feats]
-    flat = torch.tensor([i for row in ids for i in row])
-    offsets = torch.tensor([0] + [len(row) for row in ids[:-1]]).cumsum(0)
-    y = torch.tensor(labels)
-    bag = torch.nn.EmbeddingBag(len(vocab), hidden, mode="sum")
+    width = max(1, max(len(r) for r in ids))
+    x = torch.full((len(ids) + 1, width), pad, dtype=torch.long)  # the last row: a padding row
+    for i, r in enumerate(ids):
+        x[i, : len(r)] = torch.tensor(r, dtype=torch.long)
+    size = max(b - a for a, b in groups)
+    index = torch.full((len(groups), size), len(ids), dtype=torch.long)
+    gold = torch.zeros((len(groups), size, 2), dtype=torch.bool)
+    for g, (a, b) in enumerate(groups):
+        index[g, : b - a] = torch.arange(a, b)
+        for j in range(a, b):
+            for k in gold_rows[j]:
+                gold[g, j - a, k] = True
+    valid = index < len(ids)
+    bag = torch.nn.EmbeddingBag(pad + 1, hidden, mode="sum", padding_idx=pad)
     torch.nn.init.normal_(bag.weight, std=0.05)
+    with torch.no_grad():
+        bag.weight[pad].zero_()
     b1 = torch.nn.Parameter(torch.zeros(hidden))
-    out = torch.nn.Linear(hidden, len(ROLES))
+    out = torch.nn.Linear(hidden, 2)
     params = [bag.weight, b1, *out.parameters()]
+    if vectors is not None:
+        table_t = torch.from_numpy(table)
+        pi = torch.tensor(pair_index + [(0, 0)], dtype=torch.long)  # the padding row: zeros
+        dense = torch.nn.Linear(3 * table.shape[1], hidden, bias=False)
+        torch.nn.init.normal_(dense.weight, std=0.01)
+        params += list(dense.parameters())
+    drop = torch.nn.Dropout(dropout)
     opt = torch.optim.Adam(params, lr=learning_rate, weight_decay=weight_decay)
-    rows = torch.arange(len(ids))
-    lengths = torch.tensor([len(r) for r in ids])
+
+    def hidden_of(rows):
+        h = bag(x[rows]) + b1
+        if vectors is not None:
+            ve, vc = table_t[pi[rows, 0]], table_t[pi[rows, 1]]
+            h = h + dense(drop(torch.cat([ve, vc, ve * vc], dim=-1)))
+        return torch.relu(h)
 
     def snapshot() -> Linker:
         return Linker(
             vocab,
-            bag.weight.detach().numpy().astype(np.float32).copy(),
+            bag.weight.detach()[:pad].numpy().astype(np.float32).copy(),
             b1.detach().numpy().astype(np.float32).copy(),
             out.weight.detach().numpy().T.astype(np.float32).copy(),
             out.bias.detach().numpy().astype(np.float32).copy(),
+            wd=None if vectors is None else dense.weight.detach().numpy().T.astype(np.float32).copy(),
         )
 
     dev_docs = [
-        _Scored(d) for d in (dev or []) if (d.args if hasattr(d, "args") else d.get("args")) is not None
+        _Scored(d, None if dev_vectors is None else dev_vectors[i])
+        for i, d in enumerate(dev or [])
+        if _fields(d)[2] is not None
     ]
     best, best_f1, history = None, -1.0, []
     for epoch in range(epochs):
-        perm = rows[torch.randperm(len(rows))]
-        for batch in perm.split(512):
-            starts = offsets[batch]
-            idx = torch.cat(
-                [flat[s : s + n] for s, n in zip(starts.tolist(), lengths[batch].tolist(), strict=True)]
-            )
-            offs = torch.cat([torch.zeros(1, dtype=torch.long), lengths[batch].cumsum(0)[:-1]])
-            logits = out(torch.relu(bag(idx, offs) + b1))
-            loss = torch.nn.functional.cross_entropy(logits, y[batch])
+        for batch in torch.randperm(len(groups)).split(256):
+            idx = index[batch]
+            s = out(drop(hidden_of(idx.reshape(-1)))).view(*idx.shape, 2)
+            logp = torch.log_softmax(s.masked_fill(~valid[batch, :, None], -1e9), dim=1)
+            loss = -torch.logsumexp(logp.masked_fill(~gold[batch], -1e9), dim=1).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -200,10 +342,14 @@ def train_linker(
                 best, best_f1 = model, f1
         else:
             best = model
-    if dev_docs:  # the decision threshold, on dev: a rare class trained on few pairs under-links
-        best_f1, best.none_bias = max((_dev_f1(dev_docs, best, b), b) for b in BIASES)
+    if dev_docs:  # the thresholds, on dev, one role at a time
+        tau = list(best.tau)
+        for k in (0, 1):
+            best_f1, tau[k] = max((_dev_f1(dev_docs, best, (*tau[:k], t, *tau[k + 1 :])), t) for t in TAUS)
+        best.tau = tuple(tau)
     best.info = {
-        "pairs": len(labels),
+        "groups": len(groups),
+        "rows": len(ids),
         "features": len(vocab),
         "hidden": hidden,
         "epochs": epochs,
@@ -213,27 +359,24 @@ def train_linker(
     return best
 
 
-BIASES = (-2.0, -1.5, -1.0, -0.75, -0.5, -0.25, 0.0, 0.5)
+TAUS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 
 
 class _Scored:
-    """A dev document with its candidate pairs computed once."""
+    """A dev document with its candidate groups computed once."""
 
-    def __init__(self, d):
-        text, spans, args = (
-            (d.text, d.spans, d.args) if hasattr(d, "text") else (d["text"], d["spans"], d["args"])
-        )
+    def __init__(self, d, vectors: WordVectors | None = None):
+        text, spans, args = _fields(d)
+        self.vectors = vectors
         self.gold = [a.to_dict() if isinstance(a, Arg) else a for a in args]
-        self.pairs = list(document_pairs(text, spans))
+        self.groups = list(document_groups(text, spans))
         self.subtypes = {(s.start, s.end): s.subtype for s in as_spans(spans) if s.label == "EVENT"}
 
 
-def _dev_f1(docs: list[_Scored], linker: Linker, bias: float | None = None) -> float:
+def _dev_f1(docs: list[_Scored], linker: Linker, tau=None) -> float:
     from .arguments import score_args
 
-    keep, linker.none_bias = linker.none_bias, linker.none_bias if bias is None else bias
-    try:
-        rows = [(d.gold, [a.to_dict() for a in linker._decode(d.pairs)], d.subtypes) for d in docs]
-    finally:
-        linker.none_bias = keep
+    rows = [
+        (d.gold, [a.to_dict() for a in linker._decode(d.groups, tau, d.vectors)], d.subtypes) for d in docs
+    ]
     return score_args(rows)["classification"]["f1"]

@@ -21,6 +21,9 @@ QUOTES = '«»"“”'
 SENTENCES_BACK = 2
 CANDIDATES_BEFORE = 6
 CANDIDATES_AFTER = 4
+# Beyond the window, the latest mention of each of the last MEMORY entities named before the event: rule
+# 2 links a participant missing from the event's sentence to its nearest earlier mention, however far.
+MEMORY = 6
 FUNCTION_WORDS = TARGET_WORDS | PREPOSITIONS | {"و", "أن", "إن", "التي", "الذي", "قال", "وقال", "أعلن"}
 
 
@@ -53,6 +56,40 @@ class _Doc:
         self.role_bounds = [(r.start, r.end) for r in roles]
         self.rule = {(a.event, a.arg): a.role for a in rule_links(text, self.spans)}
         self._keys: dict[str, str] = {}
+        self.entity = {c: self._entity_key(c) for c in self.cands}
+        self.memory = self._memory()
+
+    def _entity_key(self, c: LinkSpan) -> str:
+        """Which participant a mention names, by its surface: وطهران and طهران, للجيش and الجيش agree."""
+        k = self.key(self.text[c.start : c.end])
+        if k.startswith("و") and len(k) > 3:
+            k = k[1:]
+        for p in ("لل", "بال", "كال", "فال"):
+            if k.startswith(p) and len(k) > len(p) + 1:
+                return "ال" + k[len(p) :]
+        return k
+
+    def _memory(self) -> dict[LinkSpan, list[tuple[LinkSpan, int]]]:
+        """For each event, the latest top-level mention of each of the last 3 * MEMORY entities named
+        before it, with how often each was named so far. One pass over events and candidates by offset:
+        linear time."""
+        latest: dict[str, LinkSpan] = {}
+        count: dict[str, int] = {}
+        out, i = {}, 0
+        for e in self.events:
+            while i < len(self.cands) and self.cands[i].end <= e.start:
+                c = self.cands[i]
+                i += 1
+                if self.nested(c):
+                    continue
+                k = self.entity[c]
+                latest.pop(k, None)
+                latest[k] = c  # re-inserted: dicts keep insertion order, so the latest entity is last
+                count[k] = count.get(k, 0) + 1
+                if len(latest) > 6 * MEMORY:
+                    del latest[next(iter(latest))]
+            out[e] = [(c, count[k]) for k, c in list(latest.items())[-3 * MEMORY :]]
+        return out
 
     def key(self, word: str) -> str:
         """surface_key of a word, cached for the document."""
@@ -81,6 +118,18 @@ class _Doc:
         ]
         after = [c for c in self.cands[k : k + 3 * CANDIDATES_AFTER] if c.start >= e.end and c.end <= hi]
         return before[-CANDIDATES_BEFORE:] + after[:CANDIDATES_AFTER]
+
+    def remembered(self, e: LinkSpan, window: list[LinkSpan]) -> list[tuple[LinkSpan, int]]:
+        """The event's memory candidates (see MEMORY): latest mentions of entities not in the window,
+        nearest first, with their mention counts."""
+        seen = {self.entity[c] for c in window}
+        first = min((c.start for c in window), default=e.start)
+        far = [
+            (c, n)
+            for c, n in reversed(self.memory.get(e, []))
+            if c.start < first and self.entity[c] not in seen
+        ]
+        return far[:MEMORY]
 
 
 def _event_info(doc: _Doc, e: LinkSpan, subtype: str | None) -> tuple[str, list[str], dict[str, list[str]]]:
@@ -179,17 +228,61 @@ def _word_after(text: str, end: int) -> str:
     return words[0] if words else "</s>"
 
 
-def document_pairs(text: str, spans, blank_subtypes: bool = False):
-    """(event, candidate, features) for every candidate pair of a document."""
+def document_groups(text: str, spans, blank_subtypes: bool = False):
+    """(event, null features, [(candidate, features), ...]) for every EVENT span of a document: the
+    linker chooses, per event and role, one of the candidates or "none" (the null row's features)."""
     doc = _Doc(text, spans)
     cand_info: dict[LinkSpan, tuple] = {}
     for e in doc.events:
         cands = doc.candidates(e)
         before = [c for c in cands if c.end <= e.start]
         after = [c for c in cands if c.start >= e.end]
+        here = doc.sentences.index(e.start)
+        in_sent = {doc.entity[c] for c in cands if doc.sentences.index(c.start) == here}
+        subject = any(doc.sentences.index(c.start) == here for c in before)
         event = _event_info(doc, e, None if blank_subtypes else e.subtype)
-        for side in (list(reversed(before)), after):
+        v, fixed, _ = event
+        n_after = sum(1 for c in after)
+        null = [f"null|{f}" for f in fixed] + [
+            "null",
+            f"null|verb={v}",
+            f"null|subject_in_sent={subject}|{v}",
+            f"null|after={min(n_after, 3)}|{v}",
+        ]
+        pairs = []
+        for d, side in (("B", list(reversed(before))), ("A", after)):
+            seen: set[str] = set()
             for rank, c in enumerate(side):
                 if c not in cand_info:
                     cand_info[c] = _cand_info(doc, c)
-                yield e, c, pair_features(doc, e, c, rank, event, cand_info[c])
+                k = doc.entity[c]
+                other_sent = doc.sentences.index(c.start) != here
+                extra = [
+                    f"nearer_same={k in seen}|{d}",
+                    f"subject_in_sent={subject}|{d}|{v}",
+                    f"named_in_sent={other_sent and k in in_sent}",
+                ]
+                seen.add(k)
+                pairs.append((c, pair_features(doc, e, c, rank, event, cand_info[c]) + extra))
+        for rank, (c, n) in enumerate(doc.remembered(e, cands)):
+            if c not in cand_info:
+                cand_info[c] = _cand_info(doc, c)
+            sent = here - doc.sentences.index(c.start)
+            extra = [
+                "memory",
+                f"mem_rank={rank}",
+                f"mem_count={_bucket(n, (1, 2, 3, 5))}",
+                f"mem_sent={_bucket(sent, (1, 2, 3, 4, 6, 10))}",
+                f"subject_in_sent={subject}|M|{v}",
+                f"mem_type={c.label}|{v}",
+                f"mem_rank={rank}|subject={subject}",
+            ]
+            pairs.append((c, pair_features(doc, e, c, len(before), event, cand_info[c]) + extra))
+        yield e, null, pairs
+
+
+def document_pairs(text: str, spans, blank_subtypes: bool = False):
+    """(event, candidate, features) for every candidate pair of a document."""
+    for e, _, pairs in document_groups(text, spans, blank_subtypes):
+        for c, f in pairs:
+            yield e, c, f

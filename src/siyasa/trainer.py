@@ -18,7 +18,7 @@ from .data import Example
 from .decoding import viterbi_iob2
 from .errors import UserError
 from .features import IGNORE, Window, merge_word_predictions
-from .modeldir import SETTINGS_FILE, write_manifest
+from .modeldir import SETTINGS_FILE, read_settings, write_manifest
 from .scoring import seqeval_metrics
 
 
@@ -168,9 +168,9 @@ def last_checkpoint(run_dir: Path) -> Path | None:
     return Path(found) if found else None
 
 
-def save_model(trainer, tokenizer, cfg: Config, backbone: Backbone, out: Path, linker=None) -> None:
-    """The best model in safetensors, its tokenizer, the argument linker (if trained), and siyasa.json
-    with the inference settings."""
+def save_model(trainer, tokenizer, cfg: Config, backbone: Backbone, out: Path) -> None:
+    """The best model in safetensors, its tokenizer, and siyasa.json with the inference settings (it
+    links with the rule baseline until `save_linker` adds the learned linker)."""
     trainer.model.save_pretrained(str(out))  # not trainer.save_model: that adds training_args.bin, a pickle
     save_tokenizer(tokenizer, out, cfg.model.max_length)
     settings = {
@@ -182,11 +182,18 @@ def save_model(trainer, tokenizer, cfg: Config, backbone: Backbone, out: Path, l
         "backbone": backbone.to_dict(),
         "linker": "rule",
     }
-    if linker is not None:
-        linker.save(out)
-        settings["linker"] = "learned"
     (out / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
     write_manifest(out)  # last: a model folder is verified on every load
+
+
+def save_linker(linker, out: Path) -> None:
+    """Add a trained argument linker to a saved model: its files, `"linker": "learned"` in siyasa.json,
+    and the manifest rewritten."""
+    linker.save(out)
+    settings = read_settings(out)
+    settings["linker"] = "learned"
+    (out / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n")
+    write_manifest(out)
 
 
 def save_tokenizer(tokenizer, out: Path, max_length: int) -> None:

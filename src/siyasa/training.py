@@ -18,14 +18,14 @@ from .backbone import OFFLINE, Backbone, build_model, resolve_backbone
 from .config import Config, load_config, save_config
 from .data import SPLITS, read_records, subsample, to_examples
 from .errors import UserError
-from .evaluation import score_predictions, write_report
+from .evaluation import score_predictions, tag_examples, tag_with_vectors, write_report
 from .features_cache import windows_dataset
 from .inference import Tagger
 from .linker import train_linker
 from .runrecord import RunRecord, data_hashes, environment
 from .schema import label_names
 from .scoring import metrics_table
-from .trainer import last_checkpoint, make_trainer, save_model
+from .trainer import last_checkpoint, make_trainer, save_linker, save_model
 
 
 @dataclass
@@ -113,29 +113,24 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
     if not is_main:
         return result
 
-    # 5. The argument linker: who did what to whom, learned from the training split's gold arguments
-    #    (seconds; siyasa.linker), kept at its best dev epoch. Without arguments, the rule baseline.
-    with timer("linker"):
-        linker = None
-        if cfg.linker.enabled and any(ex.args for ex in train_ex):
-            c = cfg.linker
-            linker = train_linker(
-                train_ex,
-                dev_ex,
-                hidden=c.hidden,
-                epochs=c.epochs,
-                learning_rate=c.learning_rate,
-                min_count=c.min_count,
-                seed=cfg.training.seed,
-            )
-
-    # 6. Save the best model with everything inference needs, then score dev and test.
+    # 5. Save the best model with everything inference needs; the Tagger loads it as users will.
     with timer("evaluate"):
-        save_model(trainer, tokenizer, cfg, backbone, run_dir / "model", linker)
+        save_model(trainer, tokenizer, cfg, backbone, run_dir / "model")
         tagger = Tagger.load(run_dir / "model")
+
+    # 6. The argument linker: who did what to whom, learned from the training split's gold arguments
+    #    and the fine-tuned encoder's word vectors (siyasa.linker; a minute), kept at its best dev epoch
+    #    and saved into the model. Without arguments, the model links with the rule baseline.
+    with timer("linker"):
+        if cfg.linker.enabled and any(ex.args for ex in train_ex):
+            tagger.linker = fit_linker(cfg, tagger, train_ex, dev_ex)
+            save_linker(tagger.linker, run_dir / "model")
+
+    # 7. Score dev and test: spans, and arguments with the gold spans given and end to end.
+    with timer("evaluate"):
         splits = {"dev": dev_ex} | ({"test": test_ex} if cfg.training.evaluate_test else {})
         for name, examples in splits.items():
-            tags = tagger.tag_words([ex.tokens for ex in examples])
+            tags, linker = tag_examples(tagger, examples)
             result.metrics[name] = score_predictions(examples, tags, train_recs, linker)
             write_report(
                 run_dir / "eval",
@@ -157,6 +152,26 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
 
 
 # --- helpers, in the order train() uses them -------------------------------------------------
+
+
+def fit_linker(cfg: Config, tagger: Tagger, train_ex: list, dev_ex: list):
+    """Train the argument linker of `cfg.linker` on the training examples, chosen on dev; with
+    `encoder_vectors`, on the tagger's word vectors of both too."""
+    c = cfg.linker
+    vectors = dev_vectors = None
+    if c.encoder_vectors:
+        vectors, dev_vectors = (tag_with_vectors(tagger, ex)[1] for ex in (train_ex, dev_ex))
+    return train_linker(
+        train_ex,
+        dev_ex,
+        hidden=c.hidden,
+        epochs=c.epochs,
+        learning_rate=c.learning_rate,
+        min_count=c.min_count,
+        seed=cfg.training.seed,
+        vectors=vectors,
+        dev_vectors=dev_vectors,
+    )
 
 
 def is_main_process() -> bool:
