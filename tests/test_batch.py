@@ -160,3 +160,40 @@ def test_tag_rows_serves_plain_columns_with_the_same_rows(smoke_export, tmp_path
         ("b", 2, "text is empty"),
         ("c", 3, "text is int, not a string"),
     ]
+
+
+@pytest.mark.slow
+def test_the_ray_engine_on_a_two_node_cluster_writes_what_the_local_engine_writes(
+    smoke_export, collection, tmp_path
+):
+    """`--ray-address` on a cluster: a head and a worker node simulated on this machine (Ray's own
+    cluster_utils), each with room for one actor, so the two actors run on different nodes."""
+    ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install 'siyasa[ray]')")
+    from ray.cluster_utils import Cluster
+
+    tag_collection(
+        smoke_export, [collection], tmp_path / "local", text_field="body", shard_size=3, progress=False
+    )
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2})
+    try:
+        cluster.add_node(num_cpus=2)
+        cluster.wait_for_nodes()
+        s = tag_collection(
+            smoke_export,
+            [collection],
+            tmp_path / "ray",
+            text_field="body",
+            shard_size=3,
+            engine="ray",
+            actors=2,
+            threads=2,  # 2 CPUs per actor: one actor per node
+            ray_address=cluster.address,
+            progress=False,
+        )
+        assert sum(1 for n in ray.nodes() if n["Alive"]) == 2
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+    assert s.documents == 8 and s.shards == 5
+    for table in ("documents", "events", "errors"):
+        assert _table(tmp_path / "ray", table) == _table(tmp_path / "local", table)
