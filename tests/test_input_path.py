@@ -32,7 +32,7 @@ def test_every_stage_is_fast_on_hostile_shapes(shape, smoke_export):
     code = textwrap.dedent(f"""
         from siyasa.features import encode
         from siyasa.inference import WordPieceTokenizer, decode, link_roles
-        from siyasa.linker import Linker
+        from siyasa.linker import Linker, WordVectors
         from siyasa.render import FORMATS
         from siyasa.validation import check_record
         from siyasa.words import tokenize
@@ -42,7 +42,11 @@ def test_every_stage_is_fast_on_hostile_shapes(shape, smoke_export):
         encode(tok, [[w.text for w in words]], 256, 64)
         labels = ["B-ROLE", "B-ACTOR", "B-EVENT", "I-EVENT"]
         doc = decode(text, words, [(labels[i % 4], 0.5) for i in range(len(words))])  # rule linker
-        Linker.load({str(smoke_export)!r}).link(text, doc.spans)  # the learned linker
+        linker = Linker.load({str(smoke_export)!r})  # the learned linker, with encoder-sized vectors
+        import numpy as np
+        width = linker.wd.shape[0] // 3 if linker.uses_vectors else 1
+        vectors = WordVectors(np.array([w.start for w in words]), np.ones((len(words), width), "float32"))
+        linker.link(text, doc.spans, vectors if linker.uses_vectors else None)
         link_roles(text, doc.spans)
         for fmt in FORMATS.values():
             fmt([doc])

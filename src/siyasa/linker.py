@@ -55,7 +55,8 @@ class Linker:
         return self.wd is not None
 
     def scores(self, feature_lists: list[list[str]], dense=None):
-        """[rows, 2]: the SOURCE and TARGET score of each row (the sum of its features' rows, ReLU, out)."""
+        """[rows, 2]: the SOURCE and TARGET score of each row (the sum of its features' rows, plus with
+        `dense`, pair_vectors' (span table, row indices), the encoder part; ReLU; out)."""
         import numpy as np
 
         vocab = self.vocab
@@ -69,7 +70,14 @@ class Linker:
             h[nonempty] = np.add.reduceat(rows, starts, axis=0)
         h += self.b1
         if self.wd is not None and dense is not None:
-            h += dense @ self.wd
+            # [v_event, v_cand, v_event * v_cand] @ wd without building the rows' [rows, 3 * width]
+            # matrix: the first two parts once per span, the product in bounded blocks of rows
+            table, index = dense
+            w = table.shape[1]
+            h += (table @ self.wd[:w])[index[:, 0]] + (table @ self.wd[w : 2 * w])[index[:, 1]]
+            for a in range(0, len(index), 4096):
+                i = index[a : a + 4096]
+                h[a : a + 4096] += (table[i[:, 0]] * table[i[:, 1]]) @ self.wd[2 * w :]
         return np.maximum(h, 0) @ self.w2 + self.b2
 
     def link(self, text: str, spans, vectors: WordVectors | None = None) -> list[Arg]:
@@ -168,26 +176,25 @@ def span_vector(v: WordVectors, start: int, end: int):
 
 
 def pair_vectors(groups, v: WordVectors):
-    """[rows, 3 * width]: per row of `groups` (null rows first), the event's vector, the candidate's
-    (zeros on null rows) and their product."""
+    """The encoder side of `groups`' rows: a table of span vectors (row 0: zeros) and per row (null rows
+    first in each group) the indices of its event's and its candidate's vectors (0 on null rows)."""
     import numpy as np
 
-    cache: dict = {}
+    where: dict[tuple[int, int], int] = {}
+    vectors = [np.zeros(v.matrix.shape[1], dtype=np.float32)]
 
-    def vec(s):
+    def at(s) -> int:
         key = (s.start, s.end)
-        if key not in cache:
-            cache[key] = span_vector(v, s.start, s.end)
-        return cache[key]
+        if key not in where:
+            where[key] = len(vectors)
+            vectors.append(span_vector(v, s.start, s.end))
+        return where[key]
 
-    rows = []
+    index = []
     for e, _, pairs in groups:
-        ve = vec(e)
-        rows.append(np.concatenate([ve, np.zeros_like(ve), np.zeros_like(ve)]))
-        for c, _ in pairs:
-            vc = vec(c)
-            rows.append(np.concatenate([ve, vc, ve * vc]))
-    return np.stack(rows).astype(np.float32)
+        index.append((at(e), 0))
+        index.extend((at(e), at(c)) for c, _ in pairs)
+    return np.stack(vectors).astype(np.float32), np.array(index, dtype=np.int64).reshape(-1, 2)
 
 
 def _fields(r) -> tuple[str, list, list | None]:
