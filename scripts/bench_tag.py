@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench_tag.py --model exports/siyasa-arabert-0.1.0 [--model ...] \
         [--docs 20000] [--small 5000] [--out docs/benchmarks-tag.md]
+    .venv/bin/python scripts/bench_tag.py --base --docs 1000 --small 500   # the BERT-base-shaped model
 
 Builds a collection by sampling corpus sentences into documents of 3-8 sentences (in a temporary folder;
 nothing committed), then, each in a fresh process so its peak memory (VmHWM) is its own:
@@ -48,6 +49,19 @@ def build_collection(path: Path, n: int, seed: int = 13) -> int:
                 + "\n"
             )
     return words
+
+
+def build_base_model() -> Path:
+    """The BERT-base-shaped model of scripts/bench_inference.py, with the manifest `siyasa tag` verifies."""
+    from bench_inference import ROOT, build_base  # beside this script
+
+    from siyasa.modeldir import MANIFEST_FILE, write_manifest
+
+    out = ROOT / "outputs" / "bench-bert-base"
+    build_base(out)
+    if not (out / MANIFEST_FILE).exists():
+        write_manifest(out)
+    return out
 
 
 def worker(mode: str, model: str, src: str, out: str, threads: int) -> dict:
@@ -105,7 +119,13 @@ def run(mode: str, model: str, src: Path, tmp: Path, threads: int) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", action="append", required=True)
+    ap.add_argument("--model", action="append", default=[])
+    ap.add_argument(
+        "--base",
+        action="store_true",
+        help="benchmark a BERT-base-sized model (AraBERT v02 shape, random weights; built once into "
+        "outputs/bench-bert-base by scripts/bench_inference.py's build_base) instead of --model",
+    )
     ap.add_argument("--docs", type=int, default=20000)
     ap.add_argument("--small", type=int, default=5000)
     ap.add_argument("--modes", default="ceiling,local,ray-1,ray-2")
@@ -118,6 +138,10 @@ def main() -> int:
     if args.worker:
         print(json.dumps(worker(args.worker, args.model[0], args.src, args.dest, args.threads)))
         return 0
+    if args.base:
+        args.model.append(str(build_base_model()))
+    if not args.model:
+        ap.error("give --model (an export) or --base")
     threads = args.threads
     rows = []
     with tempfile.TemporaryDirectory() as tmp_name:

@@ -142,32 +142,3 @@ def test_make_help_lists_every_target():
         "agreement",
     ):
         assert f" {target} " in out.replace("\x1b[36m", " ").replace("\x1b[0m", " "), target
-
-
-def test_dataset_card_figures_equal_an_independent_count_of_the_splits():
-    """Every row of the card's statistics table, recounted straight from the processed JSONL."""
-    import json
-    import re
-    from collections import Counter
-    from pathlib import Path
-
-    card = Path("data/README.md").read_text(encoding="utf-8")
-    rows = {
-        m[0].strip("* "): [int(x) for x in m[1:]]
-        for m in re.findall(r"^\| ([^|]+?) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$", card, flags=re.M)
-    }
-    for k, split in enumerate(("train", "dev", "test")):
-        counts: Counter = Counter()
-        for line in Path(f"data/processed/{split}.jsonl").read_text(encoding="utf-8").splitlines():
-            rec = json.loads(line)
-            counts["documents"] += 1
-            counts["spans"] += len(rec["spans"])
-            for s in rec["spans"]:
-                counts[s["label"]] += 1
-                if s["subtype"]:
-                    counts[f"{s['label']}.{s['subtype']}"] += 1
-        for key, n in counts.items():
-            assert rows[key][k] == n, (key, split, rows[key][k], n)
-    for values in rows.values():
-        assert sum(values[:3]) == values[3]
-    assert rows["ROLE"][3] + rows["ACTOR"][3] + rows["EVENT"][3] == rows["spans"][3]
