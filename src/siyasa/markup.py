@@ -28,7 +28,16 @@ from .validation import check_record
 
 REQUIRED_META = ("id", "topic", "date", "genre", "country")
 HEADER_ORDER = REQUIRED_META
-GENRES = ("wire", "analysis", "statement", "headlines", "interview")
+GENRES = (
+    "wire",
+    "analysis",
+    "statement",
+    "headlines",
+    "interview",
+    "breaking",
+    "press-conference",
+    "live-blog",
+)
 _OPEN_RE = regex.compile(r"\[([A-Z]+)(?:/([A-Z]+))? ")
 _ID_RE = regex.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DATE_RE = regex.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
