@@ -21,8 +21,9 @@ from siyasa.config import LinkerConfig
 from siyasa.data import read_records, subsample, to_examples
 from siyasa.evaluation import tag_with_vectors
 from siyasa.inference import Tagger
-from siyasa.linker import TextLinker, train_linker
+from siyasa.linker import TextLinker
 from siyasa.linking import rule_links
+from siyasa.linktrain import train_linker
 from siyasa.scoring import score_arguments
 
 

@@ -13,9 +13,10 @@ from siyasa.arguments import score_args
 from siyasa.data import read_records, to_examples
 from siyasa.errors import UserError
 from siyasa.inference import Tagger
-from siyasa.linker import Linker, WordVectors, train_linker
+from siyasa.linker import Linker, WordVectors
 from siyasa.linkfeatures import document_pairs
 from siyasa.linking import rule_links
+from siyasa.linktrain import train_linker
 from siyasa.modeldir import LINKER_FILE, LINKER_WEIGHTS_FILE
 from siyasa.words import tokenize
 

@@ -21,7 +21,7 @@ from .errors import UserError
 from .evaluation import score_predictions, tag_examples, tag_with_vectors, write_report
 from .features_cache import windows_dataset
 from .inference import Tagger
-from .linker import train_linker
+from .linktrain import train_linker
 from .runrecord import RunRecord, data_hashes, environment
 from .schema import label_names
 from .scoring import metrics_table
