@@ -6,9 +6,10 @@ import json
 import sys
 from pathlib import Path
 
+from .doc import Doc
 from .errors import UserError
 from .fileio import check_input_file, check_output_file, write_text
-from .inference import Doc, Tagger
+from .inference import Tagger
 from .render import FORMATS
 from .texts import check_text
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import json
 
+from .doc import Doc
 from .features import repair_iob2
-from .inference import Doc
 from .markup import markup_body
 from .words import tokenize
 
