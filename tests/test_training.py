@@ -42,9 +42,21 @@ def test_smoke_run_writes_a_complete_run_record(smoke_run):
     assert set(record["data"]) == {"train", "dev", "test"} and len(record["data"]["train"]["sha256"]) == 64
     assert record["versions"]["transformers"] and record["hardware"]["world_size"] == 1
     assert {"data", "backbone", "features", "train", "evaluate"} <= set(record["wall_seconds"])
+    # the recorded metrics are the saved model's: re-tagging the same documents scores the same
+    from siyasa.data import read_records, to_examples
+    from siyasa.evaluation import score_predictions, tag_examples
+    from siyasa.inference import Tagger
+
+    tagger = Tagger.load(run / "model", backend="torch")
     for split in ("dev", "test"):
         m = record["metrics"][split]
-        assert 0.0 <= m["overall_f1"] <= 1.0 and "unseen" in m and 1 <= m["documents"] <= 4
+        assert "unseen" in m and m["documents"] == 4
+        examples = to_examples(read_records(f"data/processed/{split}.jsonl")[:4])
+        tags, linker = tag_examples(tagger, examples)
+        again = score_predictions(examples, tags, linker=linker)
+        assert again["overall_f1"] == pytest.approx(m["overall_f1"], abs=1e-9)
+        gold_args = again["arguments"]["gold_spans"]["classification"]["f1"]
+        assert gold_args == pytest.approx(m["arguments"]["gold_spans"]["classification"]["f1"], abs=1e-9)
     assert not list(run.glob("model/*.bin")) and not list(run.glob("model/*.pt"))  # safetensors only
 
 
