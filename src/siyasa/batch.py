@@ -18,56 +18,28 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
 from .backends import has_module
+from .batch_manifest import (
+    TagOptions,
+    TagSummary,
+    _add,
+    _complete,
+    _start_manifest,
+    _write_manifest,
+)
 from .errors import UserError
 from .events import event_rows
-from .fileio import check_output_dir, write_text
+from .fileio import check_output_dir
 from .inference import Tagger
-from .modeldir import MANIFEST_FILE, file_sha256, resolve
-from .sources import Item, Shard, fingerprint, input_files, make_item, plan_shards, read_shard
+from .modeldir import resolve
+from .sources import Item, Shard, input_files, make_item, plan_shards, read_shard
 from .tables import write_table
 
 FORMATS = ("parquet", "jsonl")
-TABLES = ("documents", "events", "errors")
-MANIFEST = "_manifest.json"
-
-
-@dataclass
-class TagOptions:
-    """How records are read, tagged and written; recorded in the manifest (a rerun must match)."""
-
-    fmt: str = "parquet"
-    text_field: str = "text"
-    id_field: str = "id"
-    shard_size: int = 1000
-    batch_size: int = 32
-
-
-@dataclass
-class TagSummary:
-    output: Path
-    documents: int = 0
-    errors: int = 0
-    events: int = 0
-    words: int = 0
-    shards: int = 0
-    skipped: int = 0  # shards finished by an earlier run
-    seconds: float = 0.0
-
-    def line(self) -> str:
-        rate = self.documents / self.seconds if self.seconds else 0.0
-        return (
-            f"{self.documents:,} documents ({self.words:,} words), {self.events:,} events, {self.errors:,} errors "
-            f"in {self.shards} shards ({self.skipped} already done) in {self.seconds:.1f} s "
-            f"({rate:,.1f} documents/s) -> {self.output}"
-        )
 
 
 def tag_collection(
@@ -206,62 +178,6 @@ def tag_rows(tagger: Tagger, ids, texts, metas=None, source: str = "", batch_siz
         for k, (i, t, m) in enumerate(zip(ids, texts, metas, strict=True))
     ]
     return tag_items(tagger, items, batch_size)
-
-
-# --- the manifest -----------------------------------------------------------------------------------
-
-
-def _start_manifest(out: Path, model_dir: Path, files, opts: TagOptions, overwrite: bool) -> dict:
-    """The manifest to continue: a new one, or the earlier run's when model, inputs and options match."""
-    manifest = {
-        "siyasa_version": __version__,
-        "model": {
-            "path": str(model_dir),
-            "sha256": file_sha256(model_dir / MANIFEST_FILE)
-            if (model_dir / MANIFEST_FILE).exists()
-            else None,
-        },
-        "inputs": fingerprint(files),
-        "options": vars(opts),
-        "shards": {},
-        "complete": False,
-    }
-    path = out / MANIFEST
-    if overwrite:
-        for t in TABLES:
-            shutil.rmtree(out / t, ignore_errors=True)
-        path.unlink(missing_ok=True)
-    elif path.exists():
-        old = json.loads(path.read_text(encoding="utf-8"))
-        for key, what in (("model", "model"), ("inputs", "inputs"), ("options", "options")):
-            if old.get(key) != manifest[key]:
-                raise UserError(
-                    f"{out}: an earlier run wrote this folder with other {what}; use a new --output, "
-                    "or --overwrite to start over"
-                )
-        manifest["shards"] = old.get("shards", {})
-    elif out.exists() and any(out.iterdir()):
-        raise UserError(
-            f"{out}: not empty and not a siyasa tag output (no {MANIFEST}); choose an empty folder"
-        )
-    out.mkdir(parents=True, exist_ok=True)
-    return manifest
-
-
-def _complete(out: Path, stats: dict) -> bool:
-    return (
-        all((out / f).is_file() for f in stats.get("files", {}).values()) and len(stats.get("files", {})) == 3
-    )
-
-
-def _add(summary: TagSummary, stats: dict) -> None:
-    for k in ("documents", "errors", "events", "words"):
-        setattr(summary, k, getattr(summary, k) + stats[k])
-
-
-def _write_manifest(out: Path, manifest: dict, summary: TagSummary) -> None:
-    manifest["counts"] = {k: getattr(summary, k) for k in ("documents", "errors", "events", "words")}
-    write_text(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 
 def _progress(total: int, enabled: bool):
