@@ -1,9 +1,11 @@
 """The Hugging Face Trainer as siyasa uses it: dev entity F1 for early stopping and the best
 checkpoint, a resumable length-grouped sampler, and saving the best model with everything inference
-needs (safetensors, tokenizer with the normaliser built in, siyasa.json, manifest.json)."""
+needs (safetensors, tokenizer with the normaliser built in, siyasa.json, manifest.json), then the run
+record of the trained Trainer (`record_run`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 from pathlib import Path
@@ -19,6 +21,7 @@ from .decoding import viterbi_iob2
 from .errors import UserError
 from .features import IGNORE, Window, merge_word_predictions
 from .modeldir import SETTINGS_FILE, read_settings, write_manifest
+from .runrecord import RunRecord, data_hashes, environment
 from .scoring import seqeval_metrics
 
 
@@ -214,3 +217,47 @@ def save_tokenizer(tokenizer, out: Path, max_length: int) -> None:
     PreTrainedTokenizerFast(
         tokenizer_object=backend, model_max_length=max_length, **specials
     ).save_pretrained(str(out))
+
+
+def record_run(
+    run_dir: Path,
+    cfg: Config,
+    backbone: Backbone,
+    files: dict,
+    metrics: dict,
+    wall_seconds: dict[str, float],
+    trainer,
+    recipe: dict | None = None,
+) -> RunRecord:
+    """Write the run record of a finished run (run.json last) and return it."""
+    import torch
+
+    env = environment()
+    state = trainer.state
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() and not cfg.training.use_cpu else None
+    record = RunRecord(
+        config=cfg.name,
+        backbone=backbone.to_dict(),
+        metrics=metrics,
+        data=data_hashes(files),
+        git=env["git"],
+        versions=env["versions"],
+        hardware={
+            "platform": env["platform"],
+            "cpus": env["cpus"],
+            "gpu": gpu,
+            "world_size": trainer.args.world_size,
+            "device": str(trainer.args.device),
+        },
+        training={
+            "global_step": state.global_step,
+            "epochs": state.epoch,
+            "best_metric": state.best_metric,
+            "best_checkpoint": state.best_model_checkpoint,
+        },
+        effective_training=dataclasses.asdict(cfg.training),
+        wall_seconds=wall_seconds,
+        recipe=recipe or {},
+    )
+    record.write(run_dir, state.log_history)
+    return record

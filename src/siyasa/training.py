@@ -6,7 +6,6 @@ Read it top to bottom: `train` is the whole pipeline, each step a small function
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import sys
 import time
@@ -22,10 +21,9 @@ from .evaluation import score_predictions, tag_examples, tag_with_vectors, write
 from .features_cache import windows_dataset
 from .inference import Tagger
 from .linktrain import train_linker
-from .runrecord import RunRecord, data_hashes, environment
 from .schema import label_names
 from .scoring import metrics_table
-from .trainer import last_checkpoint, make_trainer, save_linker, save_model
+from .trainer import last_checkpoint, make_trainer, record_run, save_linker, save_model
 
 
 @dataclass
@@ -143,7 +141,7 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
                 linker,
             )
 
-    record_run(run_dir, cfg, backbone, files, result.metrics, timer, trainer, recipe)
+    record_run(run_dir, cfg, backbone, files, result.metrics, timer.seconds, trainer, recipe)
     print(f"\n{metrics_table(result.metrics)}\n")
     if backbone.fallback:
         banner(backbone, "end")
@@ -268,50 +266,6 @@ def effective_config(cfg: Config, backbone: Backbone) -> tuple[Config, dict]:
         model=replace(cfg.model, **sections["model"]),
     )
     return cfg, changed
-
-
-def record_run(
-    run_dir: Path,
-    cfg: Config,
-    backbone: Backbone,
-    files: dict,
-    metrics: dict,
-    timer: Phases,
-    trainer,
-    recipe: dict | None = None,
-) -> RunRecord:
-    """Write the run record of a finished run (run.json last) and return it."""
-    import torch
-
-    env = environment()
-    state = trainer.state
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() and not cfg.training.use_cpu else None
-    record = RunRecord(
-        config=cfg.name,
-        backbone=backbone.to_dict(),
-        metrics=metrics,
-        data=data_hashes(files),
-        git=env["git"],
-        versions=env["versions"],
-        hardware={
-            "platform": env["platform"],
-            "cpus": env["cpus"],
-            "gpu": gpu,
-            "world_size": trainer.args.world_size,
-            "device": str(trainer.args.device),
-        },
-        training={
-            "global_step": state.global_step,
-            "epochs": state.epoch,
-            "best_metric": state.best_metric,
-            "best_checkpoint": state.best_model_checkpoint,
-        },
-        effective_training=dataclasses.asdict(cfg.training),
-        wall_seconds=timer.seconds,
-        recipe=recipe or {},
-    )
-    record.write(run_dir, state.log_history)
-    return record
 
 
 def train_from_args(config: str, overrides: list[str], resume: str | None = None) -> RunResult:
