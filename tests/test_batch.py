@@ -126,23 +126,17 @@ def test_the_cli_tags_and_reports(smoke_export, collection, tmp_path, capsys):
 @pytest.mark.slow
 def test_the_ray_engine_writes_what_the_local_engine_writes(smoke_export, collection, tmp_path):
     ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install 'siyasa[ray]')")
-    tag_collection(
-        smoke_export, [collection], tmp_path / "local", text_field="body", shard_size=3, progress=False
-    )
     try:
-        s = tag_collection(
-            smoke_export,
-            [collection],
-            tmp_path / "ray",
-            text_field="body",
-            shard_size=3,
-            engine="ray",
-            actors=2,
-            threads=1,
-            progress=False,
-        )
+        _ray_writes_what_local_writes(smoke_export, collection, tmp_path, actors=2, threads=1)
     finally:
         ray.shutdown()
+
+
+def _ray_writes_what_local_writes(model, collection, tmp_path, **ray_options):
+    """Tag the collection with the local engine and with Ray (`ray_options`); the tables are equal."""
+    options = {"text_field": "body", "shard_size": 3, "progress": False}
+    tag_collection(model, [collection], tmp_path / "local", **options)
+    s = tag_collection(model, [collection], tmp_path / "ray", engine="ray", **options, **ray_options)
     assert s.documents == 8 and s.shards == 5
     for table in ("documents", "events", "errors"):
         assert _table(tmp_path / "ray", table) == _table(tmp_path / "local", table)
@@ -171,29 +165,19 @@ def test_the_ray_engine_on_a_two_node_cluster_writes_what_the_local_engine_write
     ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install 'siyasa[ray]')")
     from ray.cluster_utils import Cluster
 
-    tag_collection(
-        smoke_export, [collection], tmp_path / "local", text_field="body", shard_size=3, progress=False
-    )
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2})
     try:
         cluster.add_node(num_cpus=2)
         cluster.wait_for_nodes()
-        s = tag_collection(
+        _ray_writes_what_local_writes(
             smoke_export,
-            [collection],
-            tmp_path / "ray",
-            text_field="body",
-            shard_size=3,
-            engine="ray",
+            collection,
+            tmp_path,
             actors=2,
             threads=2,  # 2 CPUs per actor: one actor per node
             ray_address=cluster.address,
-            progress=False,
         )
         assert sum(1 for n in ray.nodes() if n["Alive"]) == 2
     finally:
         ray.shutdown()
         cluster.shutdown()
-    assert s.documents == 8 and s.shards == 5
-    for table in ("documents", "events", "errors"):
-        assert _table(tmp_path / "ray", table) == _table(tmp_path / "local", table)

@@ -14,7 +14,7 @@ from siyasa.data import read_records, to_examples
 from siyasa.errors import UserError
 from siyasa.inference import Tagger
 from siyasa.linker import Linker, WordVectors
-from siyasa.linkfeatures import document_pairs
+from siyasa.linkfeatures import document_groups
 from siyasa.linking import rule_links
 from siyasa.linktrain import train_linker
 from siyasa.modeldir import LINKER_FILE, LINKER_WEIGHTS_FILE
@@ -49,7 +49,9 @@ def test_candidates_never_overlap_their_event_and_reach_earlier_sentences():
         {"start": 6, "end": 12, "label": "ROLE", "subtype": None},
         {"start": 17, "end": 20, "label": "EVENT", "subtype": "REJECT"},
     ]
-    pairs = [((e.start, e.end), (c.start, c.end)) for e, c, _ in document_pairs(text, spans)]
+    pairs = [
+        ((e.start, e.end), (c.start, c.end)) for e, _, cands in document_groups(text, spans) for c, _ in cands
+    ]
     assert pairs == [((0, 5), (6, 12)), ((17, 20), (6, 12))]  # the second event reaches back a sentence
 
 

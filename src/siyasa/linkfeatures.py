@@ -242,12 +242,11 @@ def document_groups(text: str, spans, blank_subtypes: bool = False):
         subject = any(doc.sentences.index(c.start) == here for c in before)
         event = _event_info(doc, e, None if blank_subtypes else e.subtype)
         v, fixed, _ = event
-        n_after = sum(1 for c in after)
         null = [f"null|{f}" for f in fixed] + [
             "null",
             f"null|verb={v}",
             f"null|subject_in_sent={subject}|{v}",
-            f"null|after={min(n_after, 3)}|{v}",
+            f"null|after={min(len(after), 3)}|{v}",
         ]
         pairs = []
         for d, side in (("B", list(reversed(before))), ("A", after)):
@@ -279,10 +278,3 @@ def document_groups(text: str, spans, blank_subtypes: bool = False):
             ]
             pairs.append((c, pair_features(doc, e, c, len(before), event, cand_info[c]) + extra))
         yield e, null, pairs
-
-
-def document_pairs(text: str, spans, blank_subtypes: bool = False):
-    """(event, candidate, features) for every candidate pair of a document."""
-    for e, _, pairs in document_groups(text, spans, blank_subtypes):
-        for c, f in pairs:
-            yield e, c, f

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 from .arguments import Arg
-from .linker import ROLES, Linker, WordVectors, span_vector
+from .linker import ROLES, Linker, WordVectors, pair_vectors
 from .linkfeatures import document_groups
 from .linking import as_spans
 
@@ -20,11 +20,12 @@ def _examples(records, vectors=None):
     """Training groups: every event of every record with arguments, once with the gold subtypes and once
     without (a coarse tagger predicts no subtype). Returns the rows' features (each group's null row
     first), per group its row range, per row which roles it holds in the gold, and with `vectors` (one
-    WordVectors per record) per row the (event, candidate) indices into a table of span vectors (index
-    0: zeros, for null rows)."""
+    WordVectors per record) per row the (event, candidate) indices into one table of span vectors (row
+    0: zeros, for null rows), built per record by `pair_vectors` as the Linker does at inference."""
     import numpy as np
 
-    feats, groups, gold_rows, pair_index, table = [], [], [], [], [None]
+    feats, groups, gold_rows, tables, indices = [], [], [], [], []
+    size = 1  # rows of the joint span table so far (row 0: zeros)
     for n, r in enumerate(records):
         text, spans, args = _fields(r)
         if args is None:
@@ -33,37 +34,31 @@ def _examples(records, vectors=None):
         for a in args:
             a = a if isinstance(a, Arg) else Arg.from_dict(a)
             gold.setdefault((a.event, a.arg), set()).add(ROLES.index(a.role) - 1)
-        where: dict[tuple[int, int], int] = {}  # this record's spans: their row in `table`
-
-        def at(sp, where=where, v=None if vectors is None else vectors[n]) -> int:
-            key = (sp.start, sp.end)
-            if key not in where:
-                where[key] = len(table)
-                table.append(span_vector(v, sp.start, sp.end))
-            return where[key]
-
-        for blank in (False, True):
-            for e, null, pairs in document_groups(text, spans, blank_subtypes=blank):
-                start = len(feats)
-                feats.append(null)
-                roles = [set()]
-                if vectors is not None:
-                    pair_index.append((at(e), 0))
-                for c, f in pairs:
-                    feats.append(f)
-                    roles.append(gold.get(((e.start, e.end), (c.start, c.end)), set()))
-                    if vectors is not None:
-                        pair_index.append((at(e), at(c)))
-                for k in (0, 1):  # "none" is the gold for a role no candidate holds
-                    if not any(k in x for x in roles[1:]):
-                        roles[0].add(k)
-                groups.append((start, len(feats)))
-                gold_rows.extend(roles)
-    if vectors is not None:
-        width = next(v.matrix.shape[1] for v in vectors)
-        table[0] = np.zeros(width, dtype=np.float32)
-        table = np.stack(table)
-    return feats, groups, gold_rows, pair_index, table
+        record_groups = [
+            g for blank in (False, True) for g in document_groups(text, spans, blank_subtypes=blank)
+        ]
+        for e, null, pairs in record_groups:
+            start = len(feats)
+            feats.append(null)
+            roles = [set()]
+            for c, f in pairs:
+                feats.append(f)
+                roles.append(gold.get(((e.start, e.end), (c.start, c.end)), set()))
+            for k in (0, 1):  # "none" is the gold for a role no candidate holds
+                if not any(k in x for x in roles[1:]):
+                    roles[0].add(k)
+            groups.append((start, len(feats)))
+            gold_rows.extend(roles)
+        if vectors is not None and record_groups:
+            table, index = pair_vectors(record_groups, vectors[n])
+            tables.append(table[1:])  # its zero row is the joint table's row 0
+            indices.append(np.where(index == 0, 0, index + size - 1))
+            size += len(table) - 1
+    if vectors is None:
+        return feats, groups, gold_rows, None, None
+    width = next(v.matrix.shape[1] for v in vectors)
+    table = np.concatenate([np.zeros((1, width), dtype=np.float32), *tables])
+    return feats, groups, gold_rows, np.concatenate(indices), table
 
 
 def train_linker(
@@ -115,7 +110,7 @@ def train_linker(
     params = [bag.weight, b1, *out.parameters()]
     if vectors is not None:
         table_t = torch.from_numpy(table)
-        pi = torch.tensor(pair_index + [(0, 0)], dtype=torch.long)  # the padding row: zeros
+        pi = torch.from_numpy(np.vstack([pair_index, [[0, 0]]]))  # the padding row: zeros
         dense = torch.nn.Linear(3 * table.shape[1], hidden, bias=False)
         torch.nn.init.normal_(dense.weight, std=0.01)
         params += list(dense.parameters())

@@ -112,7 +112,7 @@ def train(cfg: Config, resume: str | Path | None = None, callbacks: list | None 
         return result
 
     # 5. Save the best model with everything inference needs; the Tagger loads it as users will.
-    with timer("evaluate"):
+    with timer("save"):
         save_model(trainer, tokenizer, cfg, backbone, run_dir / "model")
         tagger = Tagger.load(run_dir / "model")
 
